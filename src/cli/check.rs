@@ -1,0 +1,122 @@
+//! `corolab check <lesson>`: runs a lesson's exercise tests through Cargo and
+//! says plainly which still fail and why.
+#![forbid(unsafe_code)]
+
+use corolab::lessons;
+use std::process::Command;
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The lesson, by number (`1`, `01`) or folder name (`01-generators`).
+    lesson: String,
+    /// Check the lesson's solution instead of your exercise.
+    #[arg(long)]
+    solution: bool,
+}
+
+pub fn check(args: CheckArgs) -> i32 {
+    let all = lessons::all();
+    let Some(lesson) = lessons::find(&all, &args.lesson) else {
+        let names: Vec<String> = all.iter().map(|l| format!("{:02}", l.number)).collect();
+        return super::usage_error(format!(
+            "unknown lesson '{}' (choose from: {})",
+            args.lesson,
+            names.join(", ")
+        ));
+    };
+    let target = if args.solution { lesson.solution_target() } else { lesson.exercise_target() };
+    println!("checking {} ({}) with `cargo test --test {target}` …", lesson.title, lesson.dir.display());
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "--quiet", "--test", &target])
+        .current_dir(lessons::project_dir())
+        .output();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: could not run cargo ({e}); corolab check needs the Rust toolchain");
+            return 1;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report = Summary::parse(&stdout);
+    if output.status.success() {
+        println!("all {} tests pass: lesson {:02} is solved.", report.passed, lesson.number);
+        return 0;
+    }
+    if report.failed.is_empty() {
+        // It did not get as far as running tests: most likely a compile error.
+        println!("the exercise does not compile yet; cargo says:\n");
+        println!("{}", stderr.trim_end());
+        return 1;
+    }
+    println!("{} passing, {} still failing:", report.passed, report.failed.len());
+    for (name, why) in &report.failed {
+        println!("  ✗ {name}: {why}");
+    }
+    println!(
+        "\nedit {} and run `corolab check {:02}` again.",
+        lesson.dir.join("exercise.rs").display(),
+        lesson.number
+    );
+    1
+}
+
+/// What libtest printed, boiled down.
+#[derive(Debug, Default, PartialEq)]
+struct Summary {
+    passed: usize,
+    failed: Vec<(String, String)>,
+}
+
+impl Summary {
+    /// Reads libtest's output: the `test result:` line for the pass count,
+    /// and each `---- name stdout ----` section for a failure's first panic
+    /// line.
+    fn parse(stdout: &str) -> Summary {
+        let mut summary = Summary::default();
+        let mut lines = stdout.lines().peekable();
+        while let Some(line) = lines.next() {
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                summary.passed += rest
+                    .split(';')
+                    .find_map(|part| part.trim().strip_suffix(" passed"))
+                    .and_then(|n| {
+                        n.trim_start_matches("ok. ").trim_start_matches("FAILED. ").parse::<usize>().ok()
+                    })
+                    .unwrap_or(0);
+            } else if let Some(name) = line.strip_prefix("---- ").and_then(|l| l.strip_suffix(" stdout ----"))
+            {
+                let mut why = String::from("failed");
+                while let Some(next) = lines.peek() {
+                    if next.starts_with("---- ") || next.starts_with("failures:") {
+                        break;
+                    }
+                    let next = lines.next().unwrap_or_default();
+                    if next.contains("panicked at") {
+                        // The message is on the line after `panicked at file:line:col:`.
+                        why = lines.next().unwrap_or_default().trim().to_string();
+                        if why.is_empty() {
+                            why = next.trim().to_string();
+                        }
+                    }
+                }
+                summary.failed.push((name.to_string(), why));
+            }
+        }
+        summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_failures_and_their_panic_messages() {
+        let out = "\nrunning 2 tests\n..F\nfailures:\n\n---- tests::sends stdout ----\n\nthread 'tests::sends' panicked at lessons/01/tests.rs:9:5:\nnot yet implemented: send\nnote: run with `RUST_BACKTRACE=1`\n\n\nfailures:\n    tests::sends\n\ntest result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n";
+        let s = Summary::parse(out);
+        assert_eq!(s.passed, 1);
+        assert_eq!(s.failed, vec![("tests::sends".to_string(), "not yet implemented: send".to_string())]);
+    }
+}

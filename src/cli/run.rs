@@ -1,0 +1,138 @@
+//! `corolab run <scenario>`: one scenario on one backend, or on all of them.
+#![forbid(unsafe_code)]
+
+use corolab::scenarios::{self, Backend, Config, RunReport, Scenario};
+use corolab::trace::Axis;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario (`corolab run --list` names them).
+    scenario: Option<String>,
+    /// A backend, or `all` for every backend the scenario runs on.
+    #[arg(long, short, default_value = "all")]
+    backend: String,
+    /// The size of the run (rounds, items, tasks, requests).
+    #[arg(long)]
+    n: Option<u64>,
+    /// A latency in milliseconds (how long sleepers sleep, how slow a server is).
+    #[arg(long)]
+    delay_ms: Option<u64>,
+    /// Concurrent clients.
+    #[arg(long)]
+    clients: Option<u64>,
+    /// Operations in flight at once.
+    #[arg(long)]
+    concurrency: Option<u64>,
+    /// Worker threads for multi-threaded backends.
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Draw the timeline of who ran when.
+    #[arg(long)]
+    trace: bool,
+    /// Print one JSON object per backend run, and nothing else.
+    #[arg(long)]
+    json: bool,
+    /// Do not print the narration.
+    #[arg(long, short)]
+    quiet: bool,
+    /// List the scenarios and their backends.
+    #[arg(long)]
+    list: bool,
+}
+
+pub fn run(args: RunArgs) -> i32 {
+    if args.list || args.scenario.is_none() {
+        list();
+        return if args.list { 0 } else { super::usage_error("name a scenario") };
+    }
+    let name = args.scenario.as_deref().unwrap_or_default();
+    let Some(scenario) = scenarios::find(name) else {
+        return super::usage_error(format!(
+            "unknown scenario '{name}' (choose from: {})",
+            scenarios::names()
+        ));
+    };
+    let backends = match pick_backends(scenario, &args.backend) {
+        Ok(b) => b,
+        Err(message) => return super::usage_error(message),
+    };
+    let config = Config {
+        n: args.n,
+        delay: args.delay_ms.map(Duration::from_millis),
+        clients: args.clients,
+        concurrency: args.concurrency,
+        workers: args.workers,
+        narrate: !args.json && !args.quiet,
+        trace: args.trace && !args.json,
+    };
+    let mut all_ok = true;
+    for backend in backends {
+        if config.narrate {
+            println!("── {} on {backend} ──", scenario.name);
+        }
+        let report = scenarios::run(scenario, backend, &config);
+        all_ok &= report.ok;
+        if args.json {
+            println!("{}", serde_json::to_string(&report).expect("a report is plain data"));
+        } else {
+            print_report(&report);
+        }
+    }
+    if all_ok { 0 } else { 1 }
+}
+
+/// The backends `name` selects for `scenario`, or a one-line error.
+pub fn pick_backends(scenario: &Scenario, name: &str) -> Result<Vec<Backend>, String> {
+    let choices = || {
+        let names: Vec<&str> = scenario.backends.iter().map(|b| b.name()).collect();
+        format!("{}, all", names.join(", "))
+    };
+    if name == "all" {
+        return Ok(scenario.backends.to_vec());
+    }
+    match Backend::from_name(name) {
+        Some(b) if scenario.backends.contains(&b) => Ok(vec![b]),
+        Some(_) => Err(format!("{} does not run on '{name}' (choose from: {})", scenario.name, choices())),
+        None => Err(format!("unknown backend '{name}' (choose from: {})", choices())),
+    }
+}
+
+fn list() {
+    for s in scenarios::SCENARIOS {
+        let backends: Vec<&str> = s.backends.iter().map(|b| b.name()).collect();
+        println!("{:<18} {}\n{:<18} backends: {}", s.name, s.summary, "", backends.join(", "));
+    }
+}
+
+/// The human-readable summary of one run, and its timeline if traced.
+pub fn print_report(report: &RunReport) {
+    let status = if report.ok { "ok" } else { "FAILED" };
+    let rate = if report.per_second >= 1.0 {
+        format!(", {} {}/s", human(report.per_second), report.unit)
+    } else {
+        String::new()
+    };
+    println!(
+        "{} on {}: {status} in {:.1} ms{rate}, peak memory {:.1} MiB — {}",
+        report.scenario,
+        report.backend,
+        report.wall_ms,
+        report.peak_rss_kb as f64 / 1024.0,
+        report.error.as_deref().unwrap_or(&report.detail),
+    );
+    if let Some(trace) = &report.trace {
+        println!();
+        print!("{}", trace.timeline(72, Axis::Auto));
+        println!();
+    }
+}
+
+/// `1.2k`, `3.4M`: throughput at a glance.
+fn human(x: f64) -> String {
+    match x {
+        x if x >= 1e6 => format!("{:.2}M", x / 1e6),
+        x if x >= 1e3 => format!("{:.1}k", x / 1e3),
+        x => format!("{x:.0}"),
+    }
+}

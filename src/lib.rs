@@ -1,0 +1,23 @@
+//! # corolab: learn coroutines by running them
+//!
+//! corolab holds the concurrency models that Python programmers meet as
+//! generators, greenlet, gevent and asyncio, written small in Rust, side by
+//! side with plain OS threads, and runs the same lesson scenarios on each so
+//! they can be watched and measured.
+//!
+//! | model | module | what it is built on |
+//! | --- | --- | --- |
+//! | generators: `yield`, `send`, `throw`, `close` | `generator` | corosensei stackful coroutines |
+//! | greenlets: explicit `switch()` | `greenlet` | corosensei, through a trampoline |
+//! | gevent: a hub that switches on IO | `gevent` | greenlets + timers + epoll (`polling`); or `may` |
+//! | asyncio: an event loop of tasks | `aio` | async-task + timers + epoll |
+//! | OS threads | [`scenarios`] (`threads` backend) | std threads + crossbeam-channel |
+//!
+//! Start reading at [`scenarios`], which shows the same work on every
+//! model, and [`trace`], which draws who ran when.
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
+
+pub mod lessons;
+pub mod measure;
+pub mod scenarios;
+pub mod trace;

@@ -1,0 +1,127 @@
+//! `pingpong`: two workers hand control back and forth.
+//!
+//! Worker A prints a number, hands control to worker B, which prints one and
+//! hands it back; `n` turns each. The numbers follow the classic greenlet
+//! demo: with `n = 2`, A prints 12 and 34, B prints 56 and 78, and the output
+//! is `12 56 34 78`, the order only a hand-off can produce. In general A's
+//! turn `k` prints the pair `2k+1, 2k+2` and B's the pair `2n+2k+1, 2n+2k+2`.
+//!
+//! Each backend records what it printed and checks it against
+//! [`expected`]: a worker that ran out of turn fails the run.
+#![forbid(unsafe_code)]
+
+use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use crate::trace::{self, State, Wait};
+
+/// The scenario's entry in the registry.
+pub const SCENARIO: Scenario = Scenario {
+    name: "pingpong",
+    summary: "two workers hand control back and forth (the classic greenlet 12 56 34 78 demo)",
+    default_n: 2,
+    backends: &[Backend::Threads],
+    run,
+};
+
+fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
+    let n = config.n.unwrap_or(SCENARIO.default_n);
+    let printed = match backend {
+        Backend::Threads => threads(n, config)?,
+        _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
+    };
+    Ok(check(n, &printed))
+}
+
+/// What worker A prints on its turn `k`.
+pub fn ping_value(k: u64) -> String {
+    format!("{}{}", 2 * k + 1, 2 * k + 2)
+}
+
+/// What worker B prints on its turn `k` of `n`.
+pub fn pong_value(n: u64, k: u64) -> String {
+    format!("{}{}", 2 * n + 2 * k + 1, 2 * n + 2 * k + 2)
+}
+
+/// The values in the order a correct hand-off prints them.
+pub fn expected(n: u64) -> Vec<String> {
+    (0..n).flat_map(|k| [ping_value(k), pong_value(n, k)]).collect()
+}
+
+/// Compares what a backend printed with [`expected`].
+pub fn check(n: u64, printed: &[String]) -> Outcome {
+    let want = expected(n);
+    let ok = printed == want.as_slice();
+    let detail = if ok {
+        format!("{} turns, in order", printed.len())
+    } else {
+        format!("printed {:?}, expected {:?}", short(printed), short(&want))
+    };
+    Outcome { items: printed.len() as u64, unit: "turns", ok, detail }
+}
+
+fn short(values: &[String]) -> String {
+    let head: Vec<&str> = values.iter().take(8).map(String::as_str).collect();
+    let more = if values.len() > 8 { " …" } else { "" };
+    format!("{}{more}", head.join(" "))
+}
+
+// ANCHOR: threads
+/// OS threads: each worker blocks on a rendezvous channel until it is its
+/// turn. Every hand-off is a thread wake-up through the kernel.
+fn threads(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
+    use crossbeam_channel::bounded;
+    use std::sync::Mutex;
+
+    let printed = Mutex::new(Vec::new());
+    let (to_pong, pong_turn) = bounded::<()>(0);
+    let (to_ping, ping_turn) = bounded::<()>(0);
+    let say = |id: trace::TaskId, value: String| {
+        trace::record(id, State::Running);
+        config.say(&value);
+        printed.lock().unwrap().push(value);
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let id = trace::task("ping");
+            for k in 0..n {
+                say(id, ping_value(k));
+                trace::record(id, State::Waiting(Wait::Sync));
+                to_pong.send(()).ok();
+                if k + 1 < n {
+                    ping_turn.recv().ok();
+                }
+            }
+            trace::record(id, State::Done);
+        });
+        s.spawn(|| {
+            let id = trace::task("pong");
+            for k in 0..n {
+                trace::record(id, State::Waiting(Wait::Sync));
+                pong_turn.recv().ok();
+                say(id, pong_value(n, k));
+                if k + 1 < n {
+                    to_ping.send(()).ok();
+                }
+            }
+            trace::record(id, State::Done);
+        });
+    });
+    Ok(printed.into_inner().unwrap())
+}
+// ANCHOR_END: threads
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classic_order_for_two_turns() {
+        assert_eq!(expected(2), ["12", "56", "34", "78"]);
+    }
+
+    #[test]
+    fn check_rejects_a_wrong_order() {
+        let printed: Vec<String> = ["12", "34", "56", "78"].map(String::from).to_vec();
+        assert!(!check(2, &printed).ok);
+        assert!(check(2, &expected(2)).ok);
+    }
+}
