@@ -568,7 +568,8 @@ fn start_if_new(g: &Greenlet) -> Result<(), StackError> {
     Ok(())
 }
 
-fn panic_message(payload: &dyn Any) -> String {
+/// The message of a caught panic.
+pub(crate) fn panic_message(payload: &dyn Any) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -229,3 +229,53 @@ fn many_greenlets_reuse_pooled_stacks() {
     }
     assert!(corolab::stack::pooled() >= 1);
 }
+
+#[test]
+fn switching_from_a_generator_inside_a_greenlet_is_refused() {
+    use corolab::generator::{Generator, Step};
+    let g = Greenlet::new(|_| {
+        let main = Greenlet::current().parent().unwrap();
+        let inner: Generator<(), (), String> = Generator::new(move |_, ()| match main.switch(unit()) {
+            Err(err) => format!("{err}"),
+            Ok(_) => "switched".to_string(),
+        });
+        match inner.send(()) {
+            Ok(Step::Returned(text)) => Box::new(text),
+            other => Box::new(format!("unexpected {other:?}")),
+        }
+    });
+    let text = *g.switch(unit()).unwrap().downcast::<String>().unwrap();
+    assert!(text.contains("inside a generator"), "{text}");
+}
+
+#[test]
+fn greenlets_run_inside_a_generator_on_the_main_greenlet() {
+    use corolab::generator::Generator;
+    // The main greenlet can switch from anywhere on its own thread, even from a generator's stack.
+    let gen_of_greenlets: Generator<(), i64, ()> = Generator::new(|co, ()| {
+        for i in 0..3_i64 {
+            let g = Greenlet::new(move |_| Box::new(i * 2));
+            co.yield_(int(g.switch(unit()).unwrap())).unwrap();
+        }
+    });
+    assert_eq!(gen_of_greenlets.collect::<Vec<_>>(), [0, 2, 4]);
+}
+
+#[test]
+fn trace_has_a_lane_per_greenlet() {
+    use corolab::trace::{self, State, Wait};
+    let recording = trace::Recording::start();
+    let g = Builder::new().name("traced").spawn(|_| {
+        Greenlet::current().parent().unwrap().switch(unit()).unwrap();
+        unit()
+    });
+    g.switch(unit()).unwrap();
+    g.switch(unit()).unwrap();
+    let t = recording.finish();
+    let lane = |name: &str| t.tasks.iter().position(|n| n == name).expect(name);
+    let (ours, main) = (lane("traced"), lane("main"));
+    let states =
+        |idx: usize| t.events.iter().filter(|e| e.task.index() == idx).map(|e| e.state).collect::<Vec<_>>();
+    assert_eq!(states(ours), [State::Running, State::Waiting(Wait::Switch), State::Running, State::Done]);
+    assert_eq!(states(main).first(), Some(&State::Waiting(Wait::Switch)));
+}
