@@ -105,7 +105,18 @@ pub fn max_map_count() -> Option<u64> {
 thread_local! {
     /// Idle stacks of this thread, as (usable size, stack). A thread-local
     /// because stacks are handed out to coroutines bound to this thread.
-    static POOL: RefCell<Vec<(usize, DefaultStack)>> = const { RefCell::new(Vec::new()) };
+    static POOL: RefCell<Pool> = const { RefCell::new(Pool(Vec::new())) };
+}
+
+/// Idle stacks as (usable size, stack); unregistered when the thread exits.
+struct Pool(Vec<(usize, DefaultStack)>);
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for (_, stack) in self.0.drain(..) {
+            release(stack);
+        }
+    }
 }
 
 thread_local! {
@@ -162,8 +173,8 @@ pub fn take(size: usize) -> Result<DefaultStack, StackError> {
     let pooled = POOL
         .try_with(|pool| {
             let mut pool = pool.borrow_mut();
-            let at = pool.iter().rposition(|(s, _)| *s == size)?;
-            Some(pool.swap_remove(at).1)
+            let at = pool.0.iter().rposition(|(s, _)| *s == size)?;
+            Some(pool.0.swap_remove(at).1)
         })
         .ok()
         .flatten();
@@ -184,8 +195,8 @@ pub fn give(stack: DefaultStack) {
     let size = size_of(&stack);
     let rest = POOL.try_with(|pool| {
         let mut pool = pool.borrow_mut();
-        if pool.iter().filter(|(s, _)| *s == size).count() < POOL_CAP {
-            pool.push((size, stack));
+        if pool.0.iter().filter(|(s, _)| *s == size).count() < POOL_CAP {
+            pool.0.push((size, stack));
             None
         } else {
             Some(stack)
@@ -205,7 +216,7 @@ fn release(stack: DefaultStack) {
 
 /// How many idle stacks this thread's pool holds (for tests and the CLI).
 pub fn pooled() -> usize {
-    POOL.try_with(|pool| pool.borrow().len()).unwrap_or(0)
+    POOL.try_with(|pool| pool.borrow().0.len()).unwrap_or(0)
 }
 
 #[cfg(test)]
