@@ -47,7 +47,10 @@
 //! Linux caps a process at `vm.max_map_count` mappings (65,530 by default),
 //! so near 32,000 live coroutines `mmap` fails with `ENOMEM`. [`take`] turns
 //! that into a [`StackError`] whose message names the limit, its current
-//! value and the command that raises it, rather than a panic.
+//! value and the command that raises it, rather than a panic. `ENOMEM` also
+//! means plain lack of memory or address space (`ulimit -v`), so the error
+//! counts the process's mappings and names the limit only when they are
+//! near it.
 #![deny(unsafe_code)] // `forbid` would reach into `overflow`, the one child that needs unsafe.
 
 pub mod overflow;
@@ -74,20 +77,37 @@ pub struct StackError {
     /// `vm.max_map_count` as read from `/proc/sys/vm/max_map_count` when the
     /// error happened, if it could be read.
     pub max_map_count: Option<u64>,
+    /// How many mappings the process had then (lines of `/proc/self/maps`).
+    pub mappings: Option<u64>,
 }
 
 impl fmt::Display for StackError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "could not map a {} KiB coroutine stack: {}", self.size / 1024, self.source)?;
-        if self.source.raw_os_error() == Some(libc::ENOMEM) {
-            let limit = self.max_map_count.map_or_else(|| "unknown".to_string(), |n| n.to_string());
+        if self.source.raw_os_error() != Some(libc::ENOMEM) {
+            return Ok(());
+        }
+        let limit = self.max_map_count.map_or_else(|| "unknown".to_string(), |n| n.to_string());
+        let count = self.mappings.map_or_else(|| "unknown".to_string(), |n| n.to_string());
+        let near_limit = match (self.mappings, self.max_map_count) {
+            (Some(used), Some(max)) => used + 16 >= max,
+            _ => true,
+        };
+        if near_limit {
             write!(
                 f,
-                "; each stack takes 2 memory mappings and vm.max_map_count is {limit} \
-                 (too many live coroutines?); raise it with `sudo sysctl -w vm.max_map_count=262144`"
-            )?;
+                "; the process has {count} memory mappings and vm.max_map_count is {limit} \
+                 (each coroutine stack takes 2: too many live coroutines?); \
+                 raise it with `sudo sysctl -w vm.max_map_count=262144`"
+            )
+        } else {
+            write!(
+                f,
+                "; the process has {count} memory mappings, below vm.max_map_count ({limit}), \
+                 so it is out of memory or address space (check `ulimit -v`); \
+                 smaller stacks (greenlet::Builder::stack_size) would help"
+            )
         }
-        Ok(())
     }
 }
 
@@ -95,6 +115,11 @@ impl std::error::Error for StackError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
     }
+}
+
+/// Counts this process's memory mappings.
+pub fn mappings() -> Option<u64> {
+    Some(std::fs::read_to_string("/proc/self/maps").ok()?.lines().count() as u64)
 }
 
 /// Reads `vm.max_map_count`, the per-process cap on memory mappings.
@@ -185,6 +210,7 @@ pub fn take(size: usize) -> Result<DefaultStack, StackError> {
         size,
         source,
         max_map_count: max_map_count(),
+        mappings: mappings(),
     })?;
     overflow::register(&stack);
     Ok(stack)
@@ -246,10 +272,24 @@ mod tests {
             size: 256 * 1024,
             source: io::Error::from_raw_os_error(libc::ENOMEM),
             max_map_count: Some(65530),
+            mappings: Some(65530),
         };
         let text = err.to_string();
         assert!(text.contains("256 KiB"), "{text}");
         assert!(text.contains("vm.max_map_count is 65530"), "{text}");
         assert!(text.contains("sysctl -w vm.max_map_count="), "{text}");
+    }
+
+    #[test]
+    fn enomem_far_from_the_map_limit_blames_memory_instead() {
+        let err = StackError {
+            size: 1024 * 1024,
+            source: io::Error::from_raw_os_error(libc::ENOMEM),
+            max_map_count: Some(65530),
+            mappings: Some(300),
+        };
+        let text = err.to_string();
+        assert!(text.contains("out of memory or address space"), "{text}");
+        assert!(!text.contains("sysctl"), "{text}");
     }
 }

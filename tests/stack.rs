@@ -1,6 +1,7 @@
-//! A stack overflow inside a coroutine stops the process with a clear
-//! message. Each case runs in a child process: this test binary, re-run on
-//! one test with `COROLAB_OVERFLOW_CHILD` set.
+//! Stack limits, each case in a child process (this test binary, re-run on
+//! one test with `COROLAB_OVERFLOW_CHILD` set): a stack overflow inside a
+//! coroutine stops the process with a clear message, and running out of
+//! memory for stacks is an error, not a panic.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Output};
@@ -90,4 +91,54 @@ fn thread_overflow_still_gets_rusts_own_message() {
     assert!(!out.status.success());
     assert!(stderr.contains("has overflowed its stack"), "stderr:\n{stderr}");
     assert!(!stderr.contains("coroutine stack overflow"), "misreported:\n{stderr}");
+}
+
+#[test]
+fn child_runs_out_of_address_space() {
+    if !is_child() {
+        return;
+    }
+    // Cap the address space a little above what the process uses now, then
+    // start 1 MiB-stack generators until mapping one fails.
+    let used: u64 = std::fs::read_to_string("/proc/self/statm")
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        * 4096;
+    let cap = used + 64 * 1024 * 1024;
+    // SAFETY: setrlimit with a valid struct; it only lowers this process's limit.
+    let rc = unsafe {
+        libc::setrlimit(libc::RLIMIT_AS, &libc::rlimit { rlim_cur: cap, rlim_max: libc::RLIM_INFINITY })
+    };
+    assert_eq!(rc, 0);
+    let mut live = Vec::new();
+    for _ in 0..1000 {
+        let g: corolab::generator::Generator<(), (), ()> =
+            corolab::generator::Generator::with_options("big", 1024 * 1024, |co, ()| {
+                co.yield_(()).ok();
+            });
+        match g.send(()) {
+            Ok(_) => live.push(g),
+            Err(err) => {
+                eprintln!("ERROR after {} generators: {err}", live.len());
+                std::process::exit(3);
+            }
+        }
+    }
+    eprintln!("never ran out");
+}
+
+#[test]
+fn running_out_of_stack_memory_is_an_error_not_a_panic() {
+    if is_child() {
+        return;
+    }
+    let out = run_child("child_runs_out_of_address_space");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "stderr:\n{stderr}");
+    assert!(stderr.contains("could not map a 1024 KiB coroutine stack"), "stderr:\n{stderr}");
+    assert!(stderr.contains("out of memory or address space"), "stderr:\n{stderr}");
 }
