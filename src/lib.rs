@@ -19,5 +19,6 @@
 
 pub mod lessons;
 pub mod measure;
+pub mod reactor;
 pub mod scenarios;
 pub mod trace;
