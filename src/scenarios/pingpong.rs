@@ -18,7 +18,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "pingpong",
     summary: "two workers hand control back and forth (the classic greenlet 12 56 34 78 demo)",
     default_n: 2,
-    backends: &[Backend::Threads],
+    backends: &[Backend::Threads, Backend::Aio],
     run,
 };
 
@@ -26,6 +26,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let printed = match backend {
         Backend::Threads => threads(n, config)?,
+        Backend::Aio => crate::aio::scenarios::pingpong(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &printed))

@@ -26,7 +26,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "producer-consumer",
     summary: "a producer hands items 1..=n to a consumer, which answers each with a status",
     default_n: 5,
-    backends: &[Backend::Threads],
+    backends: &[Backend::Threads, Backend::Aio],
     run,
 };
 
@@ -37,6 +37,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let log = match backend {
         Backend::Threads => threads(n, config)?,
+        Backend::Aio => crate::aio::scenarios::producer_consumer(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &log))
