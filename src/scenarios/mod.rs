@@ -22,8 +22,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod echo;
 pub mod pingpong;
 pub mod producer_consumer;
+pub mod sleepers;
 
 use crate::measure::Meter;
 use crate::trace::{Recording, Trace};
@@ -212,7 +214,8 @@ impl fmt::Debug for Scenario {
 }
 
 /// Every scenario, in the order the lessons meet them.
-pub static SCENARIOS: &[Scenario] = &[pingpong::SCENARIO, producer_consumer::SCENARIO];
+pub static SCENARIOS: &[Scenario] =
+    &[pingpong::SCENARIO, producer_consumer::SCENARIO, sleepers::SCENARIO, echo::SCENARIO];
 
 /// Looks a scenario up by name.
 pub fn find(name: &str) -> Option<&'static Scenario> {
