@@ -62,6 +62,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::limits::{StackBudget, StackPermit};
 use may::sync::SyncFlag;
 
 /// The stack size of every coroutine spawned here, in bytes: 64 KiB, twice
@@ -197,13 +198,26 @@ impl<T> JoinHandle<T> {
     }
 }
 
-/// Fires the handle's flag however the coroutine ends, panics included.
-struct FireOnDrop(Arc<SyncFlag>);
+/// Fires the handle's flag however the coroutine ends, panics included,
+/// and gives its stack back to the budget.
+struct FireOnDrop {
+    done: Arc<SyncFlag>,
+    _stack: StackPermit,
+}
 
 impl Drop for FireOnDrop {
     fn drop(&mut self) {
-        self.0.fire();
+        self.done.fire();
     }
+}
+
+/// Live may stacks, counted against `vm.max_map_count` (see
+/// [`super::limits`]).
+static BUDGET: StackBudget = StackBudget::new();
+
+/// How many coroutines spawned here are alive.
+pub fn live() -> usize {
+    BUDGET.live()
 }
 
 /// Spawns `f` as a coroutine on may's workers.
@@ -224,15 +238,19 @@ where
 /// Spawns `f` as a coroutine, or says why it could not: may maps each stack
 /// (plus a guard page) with `mmap`, and the kernel caps a process's mappings
 /// at `vm.max_map_count` (65530 by default), so near 32,000 live coroutines
-/// the next stack cannot be mapped. may panics there; this returns the error.
+/// the next stack cannot be mapped. may panics there, in a process where
+/// even `malloc` now fails; this refuses a little earlier, with an error
+/// ([`StackLimit`](super::limits::StackLimit) inside an `io::Error`) that
+/// names the limit and how to raise it.
 pub fn try_spawn<F, T>(f: F) -> io::Result<JoinHandle<T>>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
     workers();
+    let permit = BUDGET.acquire()?;
     let done = Arc::new(SyncFlag::new());
-    let fire = FireOnDrop(done.clone());
+    let fire = FireOnDrop { done: done.clone(), _stack: permit };
     let body = move || {
         let _fire = fire;
         f()

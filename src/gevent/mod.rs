@@ -3,4 +3,5 @@
 //!
 //! [`may`] maps the gevent-style API (spawn, join, joinall, sleep, sockets,
 //! channels) onto the `may` crate's M:N scheduler.
+pub mod limits;
 pub mod may;

@@ -20,9 +20,11 @@
 
 use super::{Backend, Config, Outcome, Scenario, ScenarioError};
 use crate::trace::{self, State, Wait};
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The scenario's entry in the registry.
@@ -76,20 +78,23 @@ pub fn message(client: u64, seq: u64) -> Vec<u8> {
 }
 
 // ANCHOR: serve_connection
-/// Echoes everything `stream` sends until it closes its side; returns the
-/// bytes echoed. A client that vanishes mid-message ends this with an
-/// error (connection reset, broken pipe), which is the caller's to log.
-pub fn serve_connection<S: Read + Write>(mut stream: S) -> io::Result<u64> {
+/// Echoes everything `stream` sends until it closes its side. Returns the
+/// bytes echoed, and how the connection ended: `Ok` at end of file, or the
+/// error (connection reset, broken pipe) of a client that vanished
+/// mid-message, which is the caller's to count.
+pub fn serve_connection<S: Read + Write>(mut stream: S) -> (u64, io::Result<()>) {
     let mut buf = [0u8; 4096];
     let mut echoed = 0;
     loop {
         let n = match stream.read(&mut buf) {
-            Ok(0) => return Ok(echoed),
+            Ok(0) => return (echoed, Ok(())),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => return (echoed, Err(e)),
         };
-        stream.write_all(&buf[..n])?;
+        if let Err(e) = stream.write_all(&buf[..n]) {
+            return (echoed, Err(e));
+        }
         echoed += n as u64;
     }
 }
@@ -113,7 +118,8 @@ pub fn run_client<S: Read + Write>(mut stream: S, client: u64, n: u64) -> Client
 }
 // ANCHOR_END: run_client
 
-/// What a server counts while it serves.
+/// What a server counts while it serves, and the connections still open
+/// (so a server that is asked to stop can close them).
 #[derive(Debug, Default)]
 pub struct Served {
     /// Connections accepted.
@@ -122,15 +128,60 @@ pub struct Served {
     pub bytes: AtomicU64,
     /// Connections that ended with an error (reset, broken pipe).
     pub errors: AtomicU64,
+    /// A duplicate of each open connection's socket, by key, so
+    /// [`Served::shutdown_all`] can wake a handler parked on it.
+    live: Mutex<HashMap<u64, std::net::TcpStream>>,
 }
 
 impl Served {
-    /// Counts the end of one connection.
-    pub fn finished(&self, result: io::Result<u64>) {
-        match result {
-            Ok(bytes) => self.bytes.fetch_add(bytes, Ordering::Relaxed),
-            Err(_) => self.errors.fetch_add(1, Ordering::Relaxed),
-        };
+    /// Counts a new connection and keeps `socket` (a duplicate of its
+    /// descriptor) until [`Served::close`]; returns its key.
+    pub fn open(&self, socket: io::Result<std::net::TcpStream>) -> u64 {
+        let key = self.connections.fetch_add(1, Ordering::Relaxed);
+        if let Ok(socket) = socket {
+            self.live().insert(key, socket);
+        }
+        key
+    }
+
+    /// Counts the end of connection `key` (what [`serve_connection`]
+    /// returned) and drops its duplicate socket.
+    pub fn close(&self, key: u64, (bytes, result): (u64, io::Result<()>)) {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        if result.is_err() {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        self.live().remove(&key);
+    }
+
+    /// How many connections are open.
+    pub fn open_now(&self) -> usize {
+        self.live().len()
+    }
+
+    /// Shuts down both directions of every open connection: a handler
+    /// parked in `read` sees end of file, one parked in `write` an error,
+    /// and each then ends on its own. Returns how many were open.
+    pub fn shutdown_all(&self) -> usize {
+        let live = self.live();
+        for socket in live.values() {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+        live.len()
+    }
+
+    /// Waits up to `timeout` for every handler to finish; returns how many
+    /// connections are still open.
+    pub fn wait_closed(&self, timeout: Duration) -> usize {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.open_now() > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.open_now()
+    }
+
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<u64, std::net::TcpStream>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -140,22 +191,31 @@ pub fn wake_acceptor(addr: SocketAddr) {
     let _ = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1));
 }
 
+/// How long an acceptor backs off after `accept` fails (out of file
+/// descriptors, say), instead of spinning on the error.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+
 // ANCHOR: threads
 /// The threaded echo server: accepts until `stop` is set, a thread per
-/// connection. Returns when the acceptor stops; connection threads finish
-/// on their own when their clients close.
-pub fn threads_server(listener: std::net::TcpListener, stop: &AtomicBool, served: &Served) {
-    std::thread::scope(|s| {
-        for stream in listener.incoming() {
-            if stop.load(Ordering::Acquire) {
-                break;
-            }
-            let Ok(stream) = stream else { continue };
-            served.connections.fetch_add(1, Ordering::Relaxed);
-            let _ = stream.set_nodelay(true);
-            s.spawn(move || served.finished(serve_connection(stream)));
+/// connection. Returns when the acceptor stops; connection threads end when
+/// their clients close (or when [`Served::shutdown_all`] closes them).
+pub fn threads_server(listener: std::net::TcpListener, stop: Arc<AtomicBool>, served: Arc<Served>) {
+    for stream in listener.incoming() {
+        if stop.load(Ordering::Acquire) {
+            break;
         }
-    });
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                std::thread::sleep(ACCEPT_BACKOFF);
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let key = served.open(stream.try_clone());
+        let served = served.clone();
+        std::thread::spawn(move || served.close(key, serve_connection(stream)));
+    }
 }
 
 /// OS threads: the server above, and a thread per client.
@@ -163,10 +223,13 @@ fn threads(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, S
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     config.say(format_args!("[server] listening on {addr}, a thread per connection"));
-    let stop = AtomicBool::new(false);
-    let served = Served::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(Served::default());
     let results = std::thread::scope(|s| {
-        s.spawn(|| threads_server(listener, &stop, &served));
+        let server = {
+            let (stop, served) = (stop.clone(), served.clone());
+            s.spawn(move || threads_server(listener, stop, served))
+        };
         let clients: Vec<_> = (0..clients)
             .map(|c| {
                 s.spawn(move || {
@@ -193,6 +256,7 @@ fn threads(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, S
             clients.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("client panicked".into()))).collect();
         stop.store(true, Ordering::Release);
         wake_acceptor(addr);
+        let _ = server.join();
         results
     });
     say_served(config, &served);
@@ -214,8 +278,8 @@ fn say_served(config: &Config, served: &Served) {
 /// sockets, which park the coroutine rather than the worker thread.
 pub fn may_server(
     listener: crate::gevent::may::net::TcpListener,
-    stop: std::sync::Arc<AtomicBool>,
-    served: std::sync::Arc<Served>,
+    stop: Arc<AtomicBool>,
+    served: Arc<Served>,
 ) -> io::Result<()> {
     use crate::gevent::may as gevent;
 
@@ -223,11 +287,22 @@ pub fn may_server(
         if stop.load(Ordering::Acquire) {
             break;
         }
-        let Ok(stream) = stream else { continue };
-        served.connections.fetch_add(1, Ordering::Relaxed);
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                gevent::sleep(ACCEPT_BACKOFF);
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
-        let served = served.clone();
-        gevent::try_spawn(move || served.finished(serve_connection(stream)))?;
+        let key = served.open(stream.inner().try_clone());
+        let handler = gevent::try_spawn({
+            let served = served.clone();
+            move || served.close(key, serve_connection(stream))
+        });
+        if let Err(e) = handler {
+            served.close(key, (0, Err(e)));
+        }
     }
     Ok(())
 }
@@ -235,7 +310,6 @@ pub fn may_server(
 /// may: the server above and a coroutine per client, on all may workers.
 fn may(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
     use crate::gevent::may as gevent;
-    use std::sync::Arc;
 
     let workers = super::sleepers::configure_may(config)?;
     let listener = gevent::net::TcpListener::bind("127.0.0.1:0")?;
@@ -312,7 +386,9 @@ mod tests {
             }
         }
         let mut s = Loop(io::Cursor::new(b"hello".to_vec()), Vec::new());
-        assert_eq!(serve_connection(&mut s).unwrap(), 5);
+        let (echoed, result) = serve_connection(&mut s);
+        assert!(result.is_ok());
+        assert_eq!(echoed, 5);
         assert_eq!(s.1, b"hello");
     }
 }
