@@ -19,6 +19,7 @@
 
 pub mod aio;
 pub mod generator;
+pub mod gevent;
 pub mod greenlet;
 pub mod lessons;
 pub mod measure;
