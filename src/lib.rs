@@ -21,4 +21,5 @@ pub mod http;
 pub mod lessons;
 pub mod measure;
 pub mod scenarios;
+pub mod signal;
 pub mod trace;

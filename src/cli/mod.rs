@@ -4,6 +4,7 @@
 
 mod check;
 mod run;
+mod serve;
 mod tour;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run a lesson's exercise tests and say what still fails.
     Check(check::CheckArgs),
+    /// Serve until Ctrl-C: `corolab serve http --backend threads`.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the command and returns the exit status.
@@ -37,6 +40,7 @@ pub fn main(args: Args) -> i32 {
         }
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Check(args)) => check::check(args),
+        Some(Command::Serve(args)) => serve::serve(args),
     }
 }
 

@@ -9,12 +9,25 @@
 //! to close its connections.
 #![forbid(unsafe_code)]
 
+use crate::scenarios::Backend;
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// The backends that have an HTTP server, in table order.
+pub const BACKENDS: &[Backend] = &[Backend::Threads];
+
+/// Starts the HTTP server of `backend` on `addr` (`127.0.0.1:0` picks a
+/// free port; [`ServerHandle::addr`] says which).
+pub fn spawn(backend: Backend, addr: SocketAddr, config: ServerConfig) -> io::Result<ServerHandle> {
+    match backend {
+        Backend::Threads => super::threads::spawn(addr, config),
+        other => Err(io::Error::new(io::ErrorKind::Unsupported, format!("no HTTP server on {other}"))),
+    }
+}
 
 /// The knobs of a server.
 #[derive(Clone, Copy, Debug)]
@@ -122,7 +135,7 @@ impl Drop for OpenConnection {
 pub struct Summary {
     /// Responses written.
     pub requests: u64,
-    /// Connections accepted (the stop's own wake-up connection included).
+    /// Connections served (the stop's own wake-up connection is not counted).
     pub connections: u64,
     /// Connections still open when the grace period ran out.
     pub left_open: u64,
