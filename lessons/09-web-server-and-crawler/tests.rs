@@ -8,9 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// The delays `serve` asked its sleep for.
+type Slept = Arc<Mutex<Vec<Duration>>>;
+
 /// Accepts one connection and runs your `serve` on it, with a thread sleep
 /// that also writes down every delay it was asked for.
-fn serve_one(read_timeout: Duration) -> (TcpStream, JoinHandle<io::Result<u64>>, Arc<Mutex<Vec<Duration>>>) {
+fn serve_one(read_timeout: Duration) -> (TcpStream, JoinHandle<io::Result<u64>>, Slept) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     client.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
