@@ -7,7 +7,7 @@
 # Each server runs alone (one at a time) and gets `wrk -t2 -c100 -d<s>s` on
 # GET /hello/world over keep-alive connections. wrk shares the machine's
 # cores with the server, as it does for the aiohttp reference figures.
-# Needs: wrk (apt-get install wrk), a release build.
+# Needs: wrk (apt-get install wrk); aiohttp is measured too when installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -45,6 +45,16 @@ for backend in $backends; do
   kill -INT "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 done
+if python3 -c 'import aiohttp' 2>/dev/null; then
+  port=$((port + 1))
+  python3 lessons/09-web-server-and-crawler/original.py --aiohttp --serve --port "$port" >/dev/null 2>&1 &
+  pid=$!
+  wait_port "$port" && run_wrk "aiohttp" "http://127.0.0.1:$port/hello/world"
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+else
+  echo "aiohttp      (not installed: pip install aiohttp)"
+fi
 for threads in 1 2; do
   port=$((port + 1))
   ./target/release/examples/hyper_hello "127.0.0.1:$port" "$threads" >/dev/null &

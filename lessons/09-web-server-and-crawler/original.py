@@ -6,6 +6,7 @@ Runs with plain python3 (asyncio streams, no packages):
     python3 original.py                 # serve on 127.0.0.1:8080, then crawl it
     python3 original.py --serve         # only serve (Ctrl-C to stop); try curl
     python3 original.py --aiohttp       # the same with aiohttp (pip install aiohttp)
+    python3 original.py --serve --port 9000
 
 The server answers GET /, /hello/{name} and /data, and ?delay_ms=N makes any
 page N ms slow with `await asyncio.sleep`, which lets every other connection
@@ -18,6 +19,7 @@ import sys
 import time
 from urllib.parse import unquote
 
+PORT = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 8080
 INDEX = b"<!doctype html><h1>corolab</h1><a href='/hello/world'>/hello/{name}</a> <a href='/data'>/data</a>\n"
 DATA = json.dumps({"service": "corolab", "models": ["generator", "greenlet", "gevent", "aio", "threads"]}).encode()
 
@@ -110,12 +112,12 @@ async def crawl(port, n=20, delay_ms=200, concurrency=10):
 
 
 async def main_streams(serve_only):
-    server = await asyncio.start_server(handle, "127.0.0.1", 8080)
-    print("serving on http://127.0.0.1:8080/ (try: curl -v http://127.0.0.1:8080/hello/world)")
+    server = await asyncio.start_server(handle, "127.0.0.1", PORT)
+    print(f"serving on http://127.0.0.1:{PORT}/ (try: curl -v http://127.0.0.1:{PORT}/hello/world)")
     async with server:
         if serve_only:
             await server.serve_forever()
-        await crawl(8080)
+        await crawl(PORT)
 
 
 def main_aiohttp(serve_only):
@@ -123,7 +125,8 @@ def main_aiohttp(serve_only):
 
     async def page(request):
         delay = int(request.query.get("delay_ms", "0"))
-        await asyncio.sleep(delay / 1000)
+        if delay:
+            await asyncio.sleep(delay / 1000)
         if "name" in request.match_info:
             return web.Response(text=f"Hello, {request.match_info['name']}!\n")
         return web.Response(body=DATA, content_type="application/json")
@@ -131,16 +134,16 @@ def main_aiohttp(serve_only):
     app = web.Application()
     app.add_routes([web.get("/hello/{name}", page), web.get("/data", page)])
     if serve_only:
-        web.run_app(app, host="127.0.0.1", port=8080)
+        web.run_app(app, host="127.0.0.1", port=PORT)
         return
 
     async def run():
         runner = web.AppRunner(app)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 8080).start()
+        await web.TCPSite(runner, "127.0.0.1", PORT).start()
         async with ClientSession(connector=TCPConnector(limit=10)) as session:
             async def one(i):
-                async with session.get(f"http://127.0.0.1:8080/hello/page%20{i}?delay_ms=200") as r:
+                async with session.get(f"http://127.0.0.1:{PORT}/hello/page%20{i}?delay_ms=200") as r:
                     assert await r.text() == f"Hello, page {i}!\n"
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(20)))
