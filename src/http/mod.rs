@@ -84,8 +84,9 @@ pub const MAX_HEAD_BYTES: usize = 8 * 1024;
 /// The most headers a request may carry; more are answered with 431.
 pub const MAX_HEADERS: usize = 32;
 
-/// The largest request body a server reads (bodies are read and dropped:
-/// no route takes one). A larger `Content-Length` is answered with 413.
+/// The largest request body a server reads (bodies are read into the
+/// request so the next request starts in the right place; no route uses
+/// one). A larger `Content-Length` is answered with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The longest `?delay_ms=N` a route accepts (a minute); longer is a 400.
