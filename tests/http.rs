@@ -329,3 +329,47 @@ fn crawl_verifies_every_page_on_every_backend() {
         }
     }
 }
+
+#[test]
+fn corolab_serve_http_serves_until_ctrl_c_then_reports() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    for &backend in http::server::BACKENDS {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_corolab"))
+            .args(["serve", "http", "--backend", backend.name(), "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("corolab starts");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        let addr = first.split("http://").nth(1).and_then(|rest| rest.split('/').next()).map(str::to_owned);
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            panic!("{backend}: no address in {first:?}");
+        };
+        let stream = TcpStream::connect(&addr).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        let mut c = Client::new(stream);
+        assert_eq!(c.get("/hello/cli").unwrap().body, b"Hello, cli!\n", "{backend}");
+        assert_eq!(c.get("/data").unwrap().status, 200, "{backend}");
+        // Ctrl-C, with an idle keep-alive connection still open.
+        let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{backend}: still running {PATIENCE:?} after Ctrl-C");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut rest = String::new();
+        stdout.read_to_string(&mut rest).unwrap();
+        assert!(status.success(), "{backend}: {status:?} {rest}");
+        assert!(rest.contains("served 2 requests on 1 connection"), "{backend}: {rest}");
+    }
+}

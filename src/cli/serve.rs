@@ -85,6 +85,11 @@ fn serve_http(args: &ServeArgs) -> i32 {
     }
 }
 
+/// `1 request`, `2 requests`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
 fn fail(message: String) -> i32 {
     eprintln!("error: {message}");
     1
