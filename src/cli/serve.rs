@@ -76,8 +76,9 @@ fn serve_http(args: &ServeArgs) -> i32 {
                 String::new()
             };
             println!(
-                "stopped: served {} requests on {} connections{open}",
-                summary.requests, summary.connections
+                "stopped: served {} on {}{open}",
+                plural(summary.requests, "request"),
+                plural(summary.connections, "connection")
             );
             0
         }
