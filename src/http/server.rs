@@ -37,11 +37,14 @@ pub struct ServerConfig {
     pub read_timeout: Duration,
     /// How long [`ServerHandle::stop`] waits for open connections to close.
     pub grace: Duration,
+    /// Worker threads, for the backends that have several (may); `None`
+    /// leaves the backend's default (one per core).
+    pub workers: Option<usize>,
 }
 
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
-        ServerConfig { read_timeout: Duration::from_secs(10), grace: Duration::from_secs(2) }
+        ServerConfig { read_timeout: Duration::from_secs(10), grace: Duration::from_secs(2), workers: None }
     }
 }
 
