@@ -17,6 +17,7 @@
 //! | [`error`] | what can be wrong with a request, and the status each answer gets |
 //! | [`server`] | what every backend's server shares: start, stop, count |
 //! | [`threads`] | the thread-per-connection server |
+//! | [`aio`] | a task per connection on an aio event loop, and an async client |
 //!
 //! # One connection, step by step
 //!
@@ -60,6 +61,7 @@
 //! with a 4xx instead of a panic, and time out clients that stall.
 #![forbid(unsafe_code)]
 
+pub mod aio;
 pub mod client;
 pub mod conn;
 pub mod error;

@@ -26,7 +26,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "crawl",
     summary: "fetch n pages from a slow local server (200 ms each), at most C in flight, checking every body",
     default_n: 20,
-    backends: &[Backend::Sequential, Backend::Threads],
+    backends: &[Backend::Sequential, Backend::Threads, Backend::Aio],
     run,
 };
 
@@ -56,6 +56,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let fetched = match backend {
         Backend::Sequential => sequential(&site, n, config)?,
         Backend::Threads => threads(&site, n, concurrency, config)?,
+        Backend::Aio => aio(&site, n, concurrency, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     server.stop()?;
@@ -181,6 +182,51 @@ fn threads(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec
     Ok(results.into_iter().collect())
 }
 // ANCHOR_END: threads
+
+// ANCHOR: aio
+/// aio: a task per page, as asyncio would write it; an `aio::Semaphore`
+/// keeps at most `concurrency` in flight, and the connections they finish
+/// with go back to a pool of idle keep-alive connections (so at most
+/// `concurrency` are ever opened). One thread does it all.
+fn aio(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec<Fetched>, ScenarioError> {
+    use crate::aio;
+    use crate::http::aio::AsyncClient;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let (site, config) = (*site, Rc::new(config.clone()));
+    let results = aio::run(async move {
+        let limit = aio::Semaphore::new(concurrency as usize);
+        let idle: Rc<RefCell<Vec<AsyncClient>>> = Rc::default();
+        let pages: Vec<_> = (0..n)
+            .map(|i| {
+                let (limit, idle, config) = (limit.clone(), Rc::clone(&idle), Rc::clone(&config));
+                // The loop traces its tasks itself, by name.
+                aio::spawn_named(format!("page {i}"), async move {
+                    let _permit = limit.acquire().await;
+                    let pooled = idle.borrow_mut().pop();
+                    let fetch = async {
+                        let mut client = match pooled {
+                            Some(client) => client,
+                            None => AsyncClient::connect(site.addr).await.map_err(|e| e.to_string())?,
+                        };
+                        let page = client.get(&site.target(i)).await.map_err(|e| e.to_string())?;
+                        idle.borrow_mut().push(client);
+                        Ok(page)
+                    };
+                    let result = aio::wait_for(fetch, site.delay + Duration::from_secs(10))
+                        .await
+                        .unwrap_or_else(|_| Err("timed out".to_string()));
+                    config.say(format_args!("[page {i}] {}", status_line(&result)));
+                    (i, result)
+                })
+            })
+            .collect();
+        aio::gather_all(pages).await
+    });
+    results.into_iter().map(|r| r.map_err(|e| ScenarioError::Failed(e.to_string()))).collect()
+}
+// ANCHOR_END: aio
 
 /// `200, 14 bytes` or the error, for the narration.
 pub fn status_line(result: &Result<ClientResponse, String>) -> String {
