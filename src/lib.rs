@@ -21,6 +21,7 @@ pub mod aio;
 pub mod generator;
 pub mod gevent;
 pub mod greenlet;
+pub mod http;
 pub mod lessons;
 pub mod measure;
 pub mod reactor;

@@ -26,7 +26,7 @@ enum Command {
     Run(run::RunArgs),
     /// Run a lesson's exercise tests and say what still fails.
     Check(check::CheckArgs),
-    /// Run one server (echo) until Ctrl-C, for any client to talk to.
+    /// Run one server (echo or http) until Ctrl-C, for any client to talk to.
     Serve(serve::ServeArgs),
 }
 
