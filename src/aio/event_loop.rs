@@ -199,6 +199,7 @@ impl Inner {
         id
     }
 
+    // ANCHOR: scheduler
     /// The schedule function of this loop's tasks: where a woken task goes.
     pub(crate) fn scheduler(&self) -> impl Fn(Runnable<Meta>) + Send + Sync + 'static {
         let remote = Arc::clone(&self.remote);
@@ -227,6 +228,7 @@ impl Inner {
             }
         }
     }
+    // ANCHOR_END: scheduler
 
     pub(crate) fn add_timer(&self, deadline: Instant, entry: TimerEntry) -> TimerId {
         self.timers.borrow_mut().insert(deadline, entry)
