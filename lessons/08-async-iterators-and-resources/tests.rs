@@ -35,18 +35,22 @@ fn a_ticker_waits_between_ticks_and_lets_other_tasks_run() {
             let other = aio::spawn({
                 let log = Rc::clone(&log);
                 async move {
-                    aio::sleep(150 * MS).await;
+                    aio::sleep(300 * MS).await;
                     log.borrow_mut().push("other task".to_string());
                 }
             });
-            let mut ticker = Ticker::new(3, 100 * MS);
+            let mut ticker = Ticker::new(3, 200 * MS);
             while let Some(n) = ticker.next().await {
                 log.borrow_mut().push(format!("tick {n}"));
             }
             other.await.unwrap();
         }
     });
-    assert_eq!(lines(&log), ["tick 0", "other task", "tick 1", "tick 2"], "ticks at 100, 200, 300 ms");
+    assert_eq!(
+        lines(&log),
+        ["tick 0", "other task", "tick 1", "tick 2"],
+        "ticks at 200, 400 and 600 ms, the other task at 300 ms"
+    );
 }
 
 /// Sends `chunks` from a server task, a few milliseconds apart, then
