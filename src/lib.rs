@@ -20,4 +20,5 @@
 pub mod lessons;
 pub mod measure;
 pub mod scenarios;
+pub mod svg;
 pub mod trace;

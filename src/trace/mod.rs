@@ -36,6 +36,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod svg;
 mod terminal;
 
 use std::fmt;
@@ -43,7 +44,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-pub use terminal::Axis;
+pub use svg::MAX_LANES;
+pub use terminal::{Axis, format_duration};
 
 /// What a task is waiting on while it is not running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -129,6 +131,12 @@ impl Trace {
     /// names not included). See [`Axis`] for the two ways to draw time.
     pub fn timeline(&self, width: usize, axis: Axis) -> String {
         terminal::render(self, width, axis)
+    }
+
+    /// Draws the trace as an SVG picture titled `title`: one lane per task
+    /// (at most [`MAX_LANES`]), colour by state, with a legend and an axis.
+    pub fn svg(&self, title: &str, axis: Axis) -> String {
+        svg::render(self, title, axis)
     }
 }
 
