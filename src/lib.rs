@@ -17,6 +17,7 @@
 //! model, and [`trace`], which draws who ran when.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
 
+pub mod bench;
 pub mod lessons;
 pub mod measure;
 pub mod scenarios;

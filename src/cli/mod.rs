@@ -2,6 +2,7 @@
 //! 1 when the work ran and failed, 2 when the command line was wrong.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod check;
 mod run;
 mod tour;
@@ -25,6 +26,9 @@ enum Command {
     Run(run::RunArgs),
     /// Run a lesson's exercise tests and say what still fails.
     Check(check::CheckArgs),
+    /// Every scenario on every backend and peer, each in its own process,
+    /// tabled with ratios to the best; `--out DIR` adds charts for the book.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the command and returns the exit status.
@@ -37,6 +41,7 @@ pub fn main(args: Args) -> i32 {
         }
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Check(args)) => check::check(args),
+        Some(Command::Bench(args)) => bench::bench(args),
     }
 }
 
