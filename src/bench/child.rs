@@ -22,6 +22,7 @@
 //! This is the one module of the bench that needs `unsafe`: the `wait4` call.
 
 use std::io::{self, Read};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -76,11 +77,15 @@ const POLL: Duration = Duration::from_millis(5);
 /// Runs `command` to the end, or until it breaks `limits`.
 pub fn run(mut command: Command, limits: Limits) -> io::Result<ChildRun> {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Its own process group, so a kill reaches whatever it started too (a
+    // shell's children would otherwise hold the pipes open after it died).
+    command.process_group(0);
     let started = Instant::now();
     let mut child = command.spawn()?;
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let pid = child.id() as libc::pid_t;
+    // ANCHOR: watch
     let mut killed_for = None;
     let (status, rusage) = loop {
         if let Some(done) = wait(pid)? {
@@ -99,6 +104,7 @@ pub fn run(mut command: Command, limits: Limits) -> io::Result<ChildRun> {
         }
         thread::sleep(POLL);
     };
+    // ANCHOR_END: watch
     let wall = started.elapsed();
     let end = killed_for.unwrap_or_else(|| {
         if libc::WIFEXITED(status) {
@@ -116,9 +122,14 @@ pub fn run(mut command: Command, limits: Limits) -> io::Result<ChildRun> {
     })
 }
 
-/// Kills the child, which has not been reaped yet (so its pid is still its
-/// own). A failure means it already exited, which the next `wait` sees.
+/// Kills the child and its process group. The child has not been reaped
+/// yet, so its pid (and so its group id) is still its own. A failure means
+/// it already exited, which the next `wait` sees.
 fn kill(child: &mut Child) {
+    let group = child.id() as libc::pid_t;
+    // SAFETY: kill(2) has no memory-safety preconditions; `-group` names the
+    // process group the child leads (set by `process_group(0)` at spawn).
+    unsafe { libc::kill(-group, libc::SIGKILL) };
     let _ = child.kill();
 }
 

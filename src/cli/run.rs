@@ -32,7 +32,7 @@ pub struct RunArgs {
     #[arg(long)]
     trace: bool,
     /// Write the timeline as an SVG picture to FILE (implies recording the
-    /// trace). With several backends, each gets its own file, the backend's
+    /// trace). With `--backend all`, each backend gets its own file, its
     /// name inserted before the extension: `ping.svg` → `ping-threads.svg`.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
@@ -72,7 +72,7 @@ pub fn run(args: RunArgs) -> i32 {
         narrate: !args.json && !args.quiet,
         trace: args.svg.is_some() || (args.trace && !args.json),
     };
-    let several = backends.len() > 1;
+    let several = args.backend == "all";
     let mut all_ok = true;
     for backend in backends {
         if config.narrate {

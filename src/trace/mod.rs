@@ -164,6 +164,7 @@ pub fn is_on() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
+// ANCHOR: record
 /// Names a task for the trace and returns its id. While recording is off it
 /// returns [`TaskId::NONE`] without formatting the name, so pass
 /// `format_args!` rather than a `String` you built beforehand.
@@ -203,6 +204,7 @@ fn record_slow(task: TaskId, state: State) {
         c.trace.events.push(Event { at, task, state });
     }
 }
+// ANCHOR_END: record
 
 /// A recording in progress: events are kept from [`Recording::start`] until
 /// [`Recording::finish`] (or until it is dropped, which discards them).

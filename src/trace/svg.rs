@@ -60,6 +60,7 @@ struct Stretch {
     to: f64,
 }
 
+// ANCHOR: stretches
 /// Every stretch of every task, in axis units, and the axis length.
 fn stretches(trace: &Trace, by_event: bool) -> (Vec<Stretch>, f64) {
     let end = if by_event { trace.events.len() as f64 } else { trace.span().as_nanos() as f64 };
@@ -80,6 +81,7 @@ fn stretches(trace: &Trace, by_event: bool) -> (Vec<Stretch>, f64) {
     }
     (out, end)
 }
+// ANCHOR_END: stretches
 
 pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
     let by_event = match axis {
