@@ -17,9 +17,14 @@
 //! model, and [`trace`], which draws who ran when.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
 
+pub mod aio;
 pub mod bench;
+pub mod generator;
+pub mod greenlet;
 pub mod lessons;
 pub mod measure;
+pub mod reactor;
 pub mod scenarios;
+pub mod stack;
 pub mod svg;
 pub mod trace;

@@ -1,0 +1,696 @@
+//! [`EventLoop`]: one thread, a run queue, a timer heap and a reactor.
+//!
+//! This is the heart of the model, the Rust twin of asyncio's
+//! `BaseEventLoop._run_once`. Each turn of the loop does five things:
+//!
+//! ```text
+//!  ┌─▶ 1. take work other threads handed over (call_soon_threadsafe, wakers
+//!  │      fired on other threads)                         → run queues
+//!  │   2. fire due timers: wake sleeping tasks, queue call_later callbacks
+//!  │   3. run the callbacks that are ready now (call_soon)
+//!  │   4. run the tasks that are ready now: one `poll` each, up to an await
+//!  │   5. if nothing is ready, sleep in epoll until a socket is ready, the
+//!  │      next timer is due, or another thread notifies; wake the tasks
+//!  └───── whose sockets are ready
+//! ```
+//!
+//! A task is an async-task `Runnable`: a pointer to a heap cell that holds
+//! the future. Running it polls the future once. When the future cannot go
+//! on it returns `Pending`, having left its `Waker` with whatever it waits on
+//! (a timer in the heap, a socket in the reactor, a lock's waiter list). When
+//! that thing happens it calls `wake()`, and async-task calls the loop's
+//! *schedule function*, which pushes the `Runnable` back on the run queue:
+//! directly if the wake happened on the loop's thread, through a locked
+//! queue and a [`Poller::notify`](crate::reactor::Poller::notify) if it
+//! happened on another. That is the whole scheduler.
+//!
+//! Steps 3 and 4 run only what was ready when the step began, so a task that
+//! wakes itself in a loop still lets timers and IO in, as asyncio does. When
+//! work is always ready the loop still checks the reactor (without sleeping)
+//! every 61 turns, so sockets are not starved by busy tasks (tokio's habit).
+//!
+//! # What a production loop would do differently
+//!
+//! tokio registers sockets edge-triggered once and tracks readiness itself;
+//! this loop re-arms a oneshot interest per wait (one `epoll_ctl` each),
+//! which is simpler to prove correct. tokio also uses a timer wheel rather
+//! than a heap, and a lock-free queue for remote wakeups. The benches say
+//! what these choices cost.
+#![forbid(unsafe_code)]
+
+use super::callback::{Callback, Handle};
+use super::debug::{DebugState, Warning, WarningSink};
+use super::executor::ThreadPool;
+use super::future::SettableFuture;
+use super::handle::LoopHandle;
+use super::task::{self, Meta, Task};
+use crate::reactor::{Events, Interest, Poller, TimerId, Timers};
+use crate::trace::{self, State};
+use async_task::Runnable;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+thread_local! {
+    /// The loop that owns this thread, from `EventLoop::new` until it drops.
+    /// The free functions (`aio::spawn`, `aio::sleep`, ...) find it here, as
+    /// asyncio's find the running loop.
+    static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` with this thread's loop, if there is one.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<Inner>) -> R) -> Option<R> {
+    CURRENT.with(|c| c.borrow().as_ref().map(f))
+}
+
+/// This thread's loop.
+///
+/// # Panics
+///
+/// If no [`EventLoop`] exists on this thread.
+pub(crate) fn current() -> Rc<Inner> {
+    with_current(Rc::clone)
+        .expect("no aio event loop on this thread (create one with EventLoop::new or aio::run)")
+}
+
+/// What a timer does when it is due.
+pub(crate) enum TimerEntry {
+    /// Wake a task (a `sleep`, a timeout).
+    Wake(Waker),
+    /// Queue a callback (`call_later`, `call_at`).
+    Call(Callback),
+}
+
+/// What waits on one registered socket.
+#[derive(Default)]
+pub(crate) struct IoSlot {
+    pub(crate) reader: Option<Waker>,
+    pub(crate) writer: Option<Waker>,
+    /// The interest the poller holds right now (off after each event).
+    pub(crate) armed: Interest,
+}
+
+/// Work handed over from other threads.
+pub(crate) enum RemoteJob {
+    /// A task woken on another thread.
+    Run(Runnable<Meta>),
+    /// `call_soon_threadsafe`.
+    Call(Box<dyn FnOnce() + Send>),
+}
+
+/// The part of a loop other threads may touch: the poller (to notify it) and
+/// a locked queue of handed-over work.
+pub(crate) struct Remote {
+    pub(crate) poller: Poller,
+    jobs: Mutex<Vec<RemoteJob>>,
+    /// Set by whoever queues a job and notifies; cleared by the loop before
+    /// it drains the queue. It makes many hand-overs cost one notify.
+    notified: AtomicBool,
+    closed: AtomicBool,
+    pub(crate) thread: ThreadId,
+}
+
+impl Remote {
+    /// Queues a job and wakes the loop. Gives the job back if the loop is
+    /// closed.
+    pub(crate) fn push(&self, job: RemoteJob) -> Result<(), RemoteJob> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(job);
+        }
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).push(job);
+        self.wake();
+        Ok(())
+    }
+
+    /// Makes the loop's current or next reactor wait return.
+    pub(crate) fn wake(&self) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            // A failed notify leaves the loop asleep until its next timer or
+            // event; there is no one to report it to from here.
+            let _ = self.poller.notify();
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+/// The loop's state. Single-threaded: everything but `remote` lives in
+/// `Cell`/`RefCell`, and no borrow is held while user code or a `wake` runs.
+pub(crate) struct Inner {
+    pub(crate) ready: RefCell<VecDeque<Runnable<Meta>>>,
+    pub(crate) soon: RefCell<VecDeque<Callback>>,
+    pub(crate) timers: RefCell<Timers<TimerEntry>>,
+    pub(crate) io: RefCell<Vec<Option<IoSlot>>>,
+    io_free: RefCell<Vec<usize>>,
+    pub(crate) remote: Arc<Remote>,
+    events: RefCell<Events>,
+    stopping: Cell<bool>,
+    running: Cell<bool>,
+    turns: Cell<u32>,
+    next_task: Cell<u64>,
+    pub(crate) debug: DebugState,
+    /// Tasks whose `cancel()` was called and which have not run since.
+    pub(crate) cancelled: RefCell<HashSet<u64>>,
+    /// `add_done_callback`s by task id, called with a `&Result<T, Error>`.
+    pub(crate) done_callbacks: RefCell<HashMap<u64, Vec<task::DoneCallback>>>,
+    pub(crate) executor: RefCell<Option<Rc<ThreadPool>>>,
+}
+
+impl Inner {
+    fn new() -> std::io::Result<Inner> {
+        let remote = Remote {
+            poller: Poller::new()?,
+            jobs: Mutex::new(Vec::new()),
+            notified: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            thread: std::thread::current().id(),
+        };
+        Ok(Inner {
+            ready: RefCell::new(VecDeque::new()),
+            soon: RefCell::new(VecDeque::new()),
+            timers: RefCell::new(Timers::new()),
+            io: RefCell::new(Vec::new()),
+            io_free: RefCell::new(Vec::new()),
+            remote: Arc::new(remote),
+            events: RefCell::new(Events::new()),
+            stopping: Cell::new(false),
+            running: Cell::new(false),
+            turns: Cell::new(0),
+            next_task: Cell::new(1),
+            debug: DebugState::from_env(),
+            cancelled: RefCell::new(HashSet::new()),
+            done_callbacks: RefCell::new(HashMap::new()),
+            executor: RefCell::new(None),
+        })
+    }
+
+    pub(crate) fn next_task_id(&self) -> u64 {
+        let id = self.next_task.get();
+        self.next_task.set(id + 1);
+        id
+    }
+
+    /// The schedule function of this loop's tasks: where a woken task goes.
+    pub(crate) fn scheduler(&self) -> impl Fn(Runnable<Meta>) + Send + Sync + 'static {
+        let remote = Arc::clone(&self.remote);
+        move |runnable: Runnable<Meta>| {
+            trace::record(runnable.metadata().trace, State::Ready);
+            // Woken on the loop's own thread: straight onto the run queue.
+            let runnable = CURRENT.with(|c| match &*c.borrow() {
+                Some(inner) if Arc::ptr_eq(&inner.remote, &remote) => {
+                    inner.ready.borrow_mut().push_back(runnable);
+                    None
+                }
+                _ => Some(runnable),
+            });
+            // Woken elsewhere: through the locked queue, with a notify.
+            if let Some(runnable) = runnable
+                && let Err(RemoteJob::Run(runnable)) = remote.push(RemoteJob::Run(runnable))
+            {
+                // The loop is closed: drop the task (which drops its future)
+                // if we are on its thread; elsewhere the future must not be
+                // touched (it may be !Send), so it is leaked.
+                if std::thread::current().id() == remote.thread {
+                    drop(runnable);
+                } else {
+                    std::mem::forget(runnable);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn add_timer(&self, deadline: Instant, entry: TimerEntry) -> TimerId {
+        self.timers.borrow_mut().insert(deadline, entry)
+    }
+
+    pub(crate) fn cancel_timer(&self, id: TimerId) {
+        let entry = self.timers.borrow_mut().cancel(id);
+        drop(entry); // outside the borrow: dropping a waker may schedule
+    }
+
+    /// Claims a key for a new socket.
+    pub(crate) fn io_insert(&self) -> usize {
+        let mut io = self.io.borrow_mut();
+        match self.io_free.borrow_mut().pop() {
+            Some(key) => {
+                io[key] = Some(IoSlot::default());
+                key
+            }
+            None => {
+                io.push(Some(IoSlot::default()));
+                io.len() - 1
+            }
+        }
+    }
+
+    /// Frees a socket's key.
+    pub(crate) fn io_remove(&self, key: usize) {
+        let slot = self.io.borrow_mut().get_mut(key).and_then(Option::take);
+        if slot.is_some() {
+            self.io_free.borrow_mut().push(key);
+        }
+        drop(slot); // outside the borrow
+    }
+
+    /// Runs one task step.
+    fn run_task(&self, runnable: Runnable<Meta>) {
+        let meta = runnable.metadata();
+        let id = meta.id;
+        let cancel = {
+            let mut cancelled = self.cancelled.borrow_mut();
+            !cancelled.is_empty() && cancelled.remove(&id)
+        };
+        task::begin_step(meta.trace, cancel);
+        trace::record(meta.trace, State::Running);
+        if self.debug.on.get() {
+            let name = task::display_name(id, meta.name.as_deref());
+            let started = Instant::now();
+            runnable.run();
+            self.check_slow(started, || name);
+        } else {
+            runnable.run();
+        }
+    }
+
+    fn run_callback(&self, callback: Callback) {
+        if self.debug.on.get() {
+            let started = Instant::now();
+            callback.run();
+            self.check_slow(started, || "callback".to_string());
+        } else {
+            callback.run();
+        }
+    }
+
+    fn check_slow(&self, started: Instant, what: impl FnOnce() -> String) {
+        let took = started.elapsed();
+        if took > self.debug.slow.get() {
+            self.debug.warn(Warning::SlowStep { what: what(), took });
+        }
+    }
+
+    /// One turn of the loop (see the module docs). `may_sleep` says whether
+    /// the caller has nothing to do before the next turn (the main future
+    /// was not woken, no stop was asked).
+    fn turn(&self, may_sleep: &dyn Fn() -> bool) {
+        // 1. Work from other threads.
+        if self.remote.notified.load(Ordering::Acquire) {
+            self.remote.notified.swap(false, Ordering::AcqRel);
+            let jobs = std::mem::take(&mut *self.remote.jobs.lock().unwrap_or_else(|p| p.into_inner()));
+            for job in jobs {
+                match job {
+                    RemoteJob::Run(runnable) => self.ready.borrow_mut().push_back(runnable),
+                    RemoteJob::Call(f) => self.soon.borrow_mut().push_back(Callback::threadsafe(f)),
+                }
+            }
+        }
+        // 2. Due timers.
+        self.fire_timers();
+        // 3. Callbacks ready now.
+        let n = self.soon.borrow().len();
+        for _ in 0..n {
+            let Some(callback) = self.soon.borrow_mut().pop_front() else { break };
+            self.run_callback(callback);
+        }
+        // 4. Tasks ready now.
+        let n = self.ready.borrow().len();
+        for _ in 0..n {
+            let Some(runnable) = self.ready.borrow_mut().pop_front() else { break };
+            self.run_task(runnable);
+        }
+        // 5. The reactor: sleep if there is nothing to do, else peek every
+        //    61 turns so busy tasks do not starve sockets.
+        let busy = !self.ready.borrow().is_empty() || !self.soon.borrow().is_empty() || !may_sleep();
+        let turns = self.turns.get().wrapping_add(1);
+        self.turns.set(turns);
+        let timeout = if busy {
+            if turns % 61 != 0 {
+                return;
+            }
+            Some(Duration::ZERO)
+        } else if self.remote.notified.load(Ordering::Acquire) {
+            Some(Duration::ZERO)
+        } else {
+            self.timers.borrow_mut().next_deadline().map(|d| d.saturating_duration_since(Instant::now()))
+        };
+        self.poll_io(timeout);
+    }
+
+    fn fire_timers(&self) {
+        if self.timers.borrow().is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        loop {
+            let entry = self.timers.borrow_mut().pop_due(now);
+            match entry {
+                Some(TimerEntry::Wake(waker)) => waker.wake(),
+                Some(TimerEntry::Call(callback)) => self.soon.borrow_mut().push_back(callback),
+                None => break,
+            }
+        }
+    }
+
+    fn poll_io(&self, timeout: Option<Duration>) {
+        let mut events = self.events.borrow_mut();
+        if let Err(e) = self.remote.poller.wait(&mut events, timeout) {
+            // epoll_wait fails only on programming errors (a bad fd); there
+            // is no caller to return this to, and going on would spin.
+            panic!("aio: the reactor's wait failed: {e}");
+        }
+        for ready in events.iter() {
+            let (reader, writer) = {
+                let mut io = self.io.borrow_mut();
+                match io.get_mut(ready.key).and_then(Option::as_mut) {
+                    Some(slot) => {
+                        slot.armed = Interest::NONE; // oneshot: the event disarmed it
+                        (slot.reader.take(), slot.writer.take())
+                    }
+                    None => (None, None),
+                }
+            };
+            // Both directions are woken: a waiter whose direction is not
+            // ready retries, gets WouldBlock, and re-arms. Rare, and simpler
+            // than re-arming the other direction here.
+            if let Some(w) = reader {
+                w.wake();
+            }
+            if let Some(w) = writer {
+                w.wake();
+            }
+        }
+    }
+
+    /// Drops every queued task, callback, timer and socket waiter (on this
+    /// thread, so !Send futures are dropped where they live), until dropping
+    /// stops producing more.
+    fn drain(&self) {
+        loop {
+            let ready = std::mem::take(&mut *self.ready.borrow_mut());
+            let soon = std::mem::take(&mut *self.soon.borrow_mut());
+            let timers = std::mem::take(&mut *self.timers.borrow_mut());
+            let io: Vec<IoSlot> = self.io.borrow_mut().iter_mut().filter_map(Option::take).collect();
+            let jobs = std::mem::take(&mut *self.remote.jobs.lock().unwrap_or_else(|p| p.into_inner()));
+            let callbacks = std::mem::take(&mut *self.done_callbacks.borrow_mut());
+            if ready.is_empty() && soon.is_empty() && timers.is_empty() && io.is_empty() && jobs.is_empty() {
+                break;
+            }
+            drop((ready, soon, timers, io, jobs, callbacks));
+        }
+        self.executor.borrow_mut().take();
+    }
+}
+
+/// What `run_until_complete`'s future is woken with: a flag, and a notify
+/// when the wake comes from another thread.
+struct MainWaker {
+    woken: AtomicBool,
+    remote: Arc<Remote>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        let on_loop = with_current(|inner| Arc::ptr_eq(&inner.remote, &self.remote)).unwrap_or(false);
+        if !on_loop {
+            self.remote.wake();
+        }
+    }
+}
+
+/// A reference to a loop: what [`get_running_loop`](super::get_running_loop)
+/// returns, and what [`EventLoop`] derefs to. It schedules work; only the
+/// [`EventLoop`] that owns the loop runs it.
+#[derive(Clone)]
+pub struct LoopRef {
+    pub(crate) inner: Rc<Inner>,
+}
+
+impl std::fmt::Debug for LoopRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoopRef")
+            .field("running", &self.inner.running.get())
+            .field("ready", &self.inner.ready.borrow().len())
+            .field("timers", &self.inner.timers.borrow().len())
+            .finish()
+    }
+}
+
+impl LoopRef {
+    /// Wraps `future` in a task and schedules it (asyncio's `create_task`).
+    /// It starts at the loop's next turn. Drop the [`Task`] to cancel it,
+    /// await it for its result, or [`detach`](Task::detach) it.
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        task::spawn_on(&self.inner, None, future)
+    }
+
+    /// [`LoopRef::spawn`] with a name, shown by traces and debug warnings.
+    pub fn spawn_named<F>(&self, name: impl Into<String>, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        task::spawn_on(&self.inner, Some(name.into()), future)
+    }
+
+    /// Runs `f` at the loop's next turn, in the order of calls.
+    pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
+        let (callback, handle) = Callback::new(f);
+        self.inner.soon.borrow_mut().push_back(callback);
+        handle
+    }
+
+    /// Runs `f` once `delay` has passed.
+    pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> Handle {
+        self.call_at(Instant::now() + delay, f)
+    }
+
+    /// Runs `f` at `when` (or at once, if `when` has passed). Callbacks due
+    /// at the same instant run in the order they were scheduled.
+    pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> Handle {
+        let (callback, handle) = Callback::new(f);
+        self.inner.add_timer(when, TimerEntry::Call(callback));
+        handle
+    }
+
+    /// A settable future on this loop (asyncio's `loop.create_future()`).
+    pub fn create_future<T>(&self) -> SettableFuture<T> {
+        SettableFuture::new()
+    }
+
+    /// The loop's clock (asyncio's `loop.time()`): the monotonic clock.
+    pub fn time(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// Asks [`EventLoop::run_forever`] to return after the current turn.
+    /// (It does not stop `run_until_complete`, which ends with its future.)
+    pub fn stop(&self) {
+        self.inner.stopping.set(true);
+    }
+
+    /// Whether the loop is inside `run_until_complete` or `run_forever`.
+    pub fn is_running(&self) -> bool {
+        self.inner.running.get()
+    }
+
+    /// A `Send + Clone` handle for other threads.
+    pub fn handle(&self) -> LoopHandle {
+        LoopHandle::new(Arc::clone(&self.inner.remote))
+    }
+
+    /// Turns debug mode on or off (see [`debug`](super::debug)).
+    pub fn set_debug(&self, on: bool) {
+        self.inner.debug.on.set(on);
+    }
+
+    /// Whether debug mode is on.
+    pub fn get_debug(&self) -> bool {
+        self.inner.debug.on.get()
+    }
+
+    /// How long a step may hold the loop before debug mode warns.
+    pub fn set_slow_callback_duration(&self, threshold: Duration) {
+        self.inner.debug.slow.set(threshold);
+    }
+
+    /// Sends every debug warning to `sink` as well as to standard error.
+    pub fn set_warning_sink(&self, sink: impl Fn(&Warning) + 'static) {
+        let sink: WarningSink = Rc::new(sink);
+        *self.inner.debug.sink.borrow_mut() = Some(sink);
+    }
+
+    /// Replaces the pool `run_in_executor` uses (by default one of
+    /// [`ThreadPool::default_size`] threads, made on first use).
+    pub fn set_default_executor(&self, pool: ThreadPool) {
+        *self.inner.executor.borrow_mut() = Some(Rc::new(pool));
+    }
+}
+
+/// An event loop: owns a thread's run queue, timers and reactor, and runs
+/// them (asyncio's `new_event_loop()`).
+///
+/// One loop per thread at a time: creating a loop installs it as the
+/// thread's current loop (so `aio::spawn`, `aio::sleep` and friends find
+/// it), and dropping it removes it, cancels every task still alive, and
+/// drops their futures, running their destructors.
+///
+/// ```
+/// use corolab::aio::{self, EventLoop};
+/// use std::time::Duration;
+///
+/// let lp = EventLoop::new();
+/// let task = lp.spawn(async {
+///     aio::sleep(Duration::from_millis(1)).await;
+///     6 * 7
+/// });
+/// assert_eq!(lp.run_until_complete(task), Ok(42));
+/// ```
+pub struct EventLoop {
+    r: LoopRef,
+    previous: Option<Rc<Inner>>,
+}
+
+impl std::fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.r.fmt(f)
+    }
+}
+
+impl std::ops::Deref for EventLoop {
+    type Target = LoopRef;
+
+    fn deref(&self) -> &LoopRef {
+        &self.r
+    }
+}
+
+impl Default for EventLoop {
+    fn default() -> Self {
+        EventLoop::new()
+    }
+}
+
+/// Resets `running` even if the future panics.
+struct Running<'a>(&'a Inner);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.running.set(false);
+    }
+}
+
+impl EventLoop {
+    /// A new loop, installed as this thread's current loop.
+    ///
+    /// # Panics
+    ///
+    /// If the epoll instance cannot be created (out of file descriptors);
+    /// [`EventLoop::try_new`] returns that error instead.
+    pub fn new() -> EventLoop {
+        EventLoop::try_new().expect("aio: cannot create the event loop's epoll instance")
+    }
+
+    /// A new loop, or the error of creating its epoll instance.
+    pub fn try_new() -> std::io::Result<EventLoop> {
+        let inner = Rc::new(Inner::new()?);
+        let previous = CURRENT.with(|c| c.borrow_mut().replace(Rc::clone(&inner)));
+        Ok(EventLoop { r: LoopRef { inner }, previous })
+    }
+
+    fn enter(&self) -> Running<'_> {
+        assert!(!self.inner.running.get(), "aio: this event loop is already running");
+        self.inner.running.set(true);
+        Running(&self.inner)
+    }
+
+    // ANCHOR: run_until_complete
+    /// Runs the loop until `future` completes, and returns its output. Other
+    /// tasks run meanwhile; those still pending when it returns stay
+    /// pending, and run again at the next `run_*` call.
+    ///
+    /// # Panics
+    ///
+    /// If `future` panics (the panic goes on from here), or if the loop is
+    /// already running (a nested `run_*` call).
+    pub fn run_until_complete<F: Future>(&self, future: F) -> F::Output {
+        let _running = self.enter();
+        let inner = &self.inner;
+        let main = Arc::new(MainWaker { woken: AtomicBool::new(true), remote: Arc::clone(&inner.remote) });
+        let waker = Waker::from(Arc::clone(&main));
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        let id = trace::task("main");
+        loop {
+            if main.woken.swap(false, Ordering::AcqRel) {
+                task::begin_step(id, false);
+                trace::record(id, State::Running);
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    trace::record(id, State::Done);
+                    return output;
+                }
+            }
+            inner.turn(&|| !main.woken.load(Ordering::Acquire));
+        }
+    }
+    // ANCHOR_END: run_until_complete
+
+    /// Runs the loop until [`LoopRef::stop`] (or [`LoopHandle::stop`] from
+    /// another thread) is called.
+    ///
+    /// # Panics
+    ///
+    /// If the loop is already running.
+    pub fn run_forever(&self) {
+        let _running = self.enter();
+        let inner = &self.inner;
+        while !inner.stopping.get() {
+            inner.turn(&|| !inner.stopping.get());
+        }
+        inner.stopping.set(false);
+    }
+
+    /// Closes the loop: the same as dropping it.
+    pub fn close(self) {}
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        let inner = Rc::clone(&self.inner);
+        CURRENT.with(|c| *c.borrow_mut() = self.previous.take());
+        inner.remote.closed.store(true, Ordering::Release);
+        inner.drain();
+    }
+}
+
+/// Runs `future` on a new event loop and closes the loop (asyncio's
+/// `asyncio.run`).
+///
+/// ```
+/// let answer = corolab::aio::run(async { 42 });
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// # Panics
+///
+/// If `future` panics, or if the loop cannot be created.
+pub fn run<F: Future>(future: F) -> F::Output {
+    EventLoop::new().run_until_complete(future)
+}

@@ -1,0 +1,332 @@
+//! [`Task`]: a future the loop drives on its own (asyncio's `Task`).
+//!
+//! `spawn` puts a future into an async-task cell together with the loop's
+//! schedule function; the cell is run by the loop and woken by whatever the
+//! future waits on. The [`Task`] handle is the other end: await it for the
+//! result, ask [`Task::is_done`], [`Task::cancel`] it, attach
+//! [`Task::add_done_callback`]s.
+//!
+//! Every task's future is wrapped once, so that a task can only end in one
+//! of three ways, all of which reach whoever awaits it:
+//!
+//! ```text
+//!   returned v          ──▶ Ok(v)
+//!   panicked "msg"      ──▶ Err(Error::Panicked("msg"))   (the loop goes on)
+//!   cancel() was called ──▶ Err(Error::Cancelled)         (at its next poll)
+//! ```
+//!
+//! # Cancelling
+//!
+//! `cancel()` marks the task and wakes it. At its next step the wrapper does
+//! not poll the future but drops it, which runs its destructors (guards are
+//! released, sockets closed, inner tasks cancelled), and ends the task with
+//! `Err(Cancelled)`. In asyncio the coroutine sees a `CancelledError` it may
+//! catch; a Rust future cannot observe its own drop, so here cancellation
+//! cannot be refused, only cleaned up after (in `Drop`).
+//!
+//! # Dropping versus detaching
+//!
+//! Dropping a `Task` handle **cancels** the task, as in async-task and smol
+//! (the future is dropped at the loop's next turn). To let a task run on
+//! with nobody waiting for it, call [`Task::detach`]. This is the opposite
+//! of asyncio, where a task nobody references may keep running (or be
+//! garbage collected mid-flight, a known trap); in Rust, ownership says who
+//! may stop a task, and a forgotten handle stops it rather than leaking it.
+//! Debug mode warns when a handle is dropped without being awaited,
+//! detached or cancelled.
+#![forbid(unsafe_code)]
+
+use super::debug::Warning;
+use super::error::{Error, panic_message};
+use super::event_loop::{Inner, with_current};
+use crate::trace::{self, State, TaskId, Wait};
+use std::any::Any;
+use std::cell::Cell;
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+/// What async-task keeps beside each task's future.
+#[derive(Debug)]
+pub(crate) struct Meta {
+    pub(crate) id: u64,
+    pub(crate) trace: TaskId,
+    pub(crate) name: Option<Arc<str>>,
+}
+
+/// A done callback, type-erased: it downcasts to `&Result<T, Error>`.
+pub(crate) type DoneCallback = Box<dyn FnOnce(&dyn Any)>;
+
+thread_local! {
+    /// The running task's trace id, and whether this step is to cancel it.
+    /// Set by the loop before each step.
+    static STEP: Cell<(TaskId, bool)> = const { Cell::new((TaskId::NONE, false)) };
+}
+
+/// Called by the loop before it runs a task (or the main future).
+pub(crate) fn begin_step(trace: TaskId, cancel: bool) {
+    STEP.set((trace, cancel));
+}
+
+fn take_cancel() -> bool {
+    let (trace, cancel) = STEP.get();
+    if cancel {
+        STEP.set((trace, false));
+    }
+    cancel
+}
+
+/// Records that the running task now waits on `wait` (for `--trace`).
+pub(crate) fn trace_wait(wait: Wait) {
+    if trace::is_on() {
+        trace::record(STEP.get().0, State::Waiting(wait));
+    }
+}
+
+/// A task's name: the one it was given, or `Task-N` as in asyncio.
+pub(crate) fn display_name(id: u64, name: Option<&str>) -> String {
+    match name {
+        Some(name) => name.to_string(),
+        None => format!("Task-{id}"),
+    }
+}
+
+// ANCHOR: spawn
+/// Spawns `future` on `inner`'s loop.
+pub(crate) fn spawn_on<F>(inner: &Rc<Inner>, name: Option<String>, future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let id = inner.next_task_id();
+    let name: Option<Arc<str>> = name.map(Arc::from);
+    let trace = trace::task(format_args!("{}", display_name(id, name.as_deref())));
+    let body = async move {
+        let result = {
+            let mut future = pin!(future);
+            poll_fn(|cx| {
+                if take_cancel() {
+                    return Poll::Ready(Err(Error::Cancelled));
+                }
+                match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                    Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Err(payload) => Poll::Ready(Err(Error::Panicked(panic_message(&*payload)))),
+                }
+            })
+            .await
+        }; // <- the future is dropped here: its destructors run before anyone sees the result
+        finish(id, trace, &result);
+        result
+    };
+    let meta = Meta { id, trace, name: name.clone() };
+    let (runnable, task) =
+        async_task::Builder::new().metadata(meta).spawn_local(move |_| body, inner.scheduler());
+    let waker = runnable.waker();
+    runnable.schedule();
+    Task {
+        inner: Some(task.fallible()),
+        waker,
+        id,
+        name,
+        stash: None,
+        awaited: Cell::new(false),
+        cancel_requested: Cell::new(false),
+        _local: PhantomData,
+    }
+}
+// ANCHOR_END: spawn
+
+/// The end of a task: forget a pending cancel, run its done callbacks.
+fn finish<T: 'static>(id: u64, trace: TaskId, result: &Result<T, Error>) {
+    trace::record(trace, State::Done);
+    let callbacks = with_current(|inner| {
+        {
+            let mut cancelled = inner.cancelled.borrow_mut();
+            if !cancelled.is_empty() {
+                cancelled.remove(&id);
+            }
+        }
+        let mut all = inner.done_callbacks.borrow_mut();
+        if all.is_empty() { None } else { all.remove(&id) }
+    })
+    .flatten();
+    for callback in callbacks.into_iter().flatten() {
+        callback(result);
+    }
+}
+
+/// A spawned future: await it for its result.
+///
+/// Awaiting gives `Ok(value)`, or `Err(Error::Cancelled)` if it was
+/// cancelled, or `Err(Error::Panicked(message))` if it panicked. Dropping
+/// the handle cancels the task; [`Task::detach`] lets it run on (see the
+/// [module docs](self)).
+#[must_use = "dropping a Task cancels it: await it, or call .detach() to let it run"]
+pub struct Task<T> {
+    inner: Option<async_task::FallibleTask<Result<T, Error>, Meta>>,
+    /// Wakes the task, so `cancel()` reaches a task parked on something.
+    waker: Waker,
+    id: u64,
+    name: Option<Arc<str>>,
+    /// The result, when `wait()` or a done callback took it before the
+    /// handle was awaited.
+    stash: Option<Box<Result<T, Error>>>,
+    awaited: Cell<bool>,
+    cancel_requested: Cell<bool>,
+    /// Tasks belong to their loop's thread.
+    _local: PhantomData<Rc<()>>,
+}
+
+impl<T: 'static> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task").field("name", &self.name()).field("done", &self.is_done()).finish()
+    }
+}
+
+impl<T: 'static> Task<T> {
+    /// The task's name (`Task-N` unless it was spawned with one).
+    pub fn name(&self) -> String {
+        display_name(self.id, self.name.as_deref())
+    }
+
+    /// Whether the task has finished (returned, panicked or been
+    /// cancelled).
+    pub fn is_done(&self) -> bool {
+        self.stash.is_some() || self.awaited.get() || self.inner.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// Asks the task to stop at its next await point. Returns `false` if it
+    /// had already finished. Awaiting it then gives `Err(Cancelled)`, after
+    /// its future was dropped (its destructors have run).
+    pub fn cancel(&self) -> bool {
+        if self.is_done() {
+            return false;
+        }
+        self.cancel_requested.set(true);
+        with_current(|inner| inner.cancelled.borrow_mut().insert(self.id));
+        self.waker.wake_by_ref();
+        true
+    }
+
+    /// Lets the task run to completion with nobody awaiting it. Its result
+    /// is dropped; a panic is reported by the panic hook as usual.
+    pub fn detach(mut self) {
+        if let Some(task) = self.inner.take() {
+            task.detach();
+        }
+    }
+
+    /// Calls `f` with the task's result when it finishes (at once, if it
+    /// has). Unlike asyncio, which schedules done callbacks with
+    /// `call_soon`, `f` runs on the loop right as the task ends, because it
+    /// borrows the result in place.
+    pub fn add_done_callback(&mut self, f: impl FnOnce(&Result<T, Error>) + 'static) {
+        if self.is_done() {
+            self.take_output();
+            match &self.stash {
+                Some(result) => f(result),
+                None => f(&Err(Error::InvalidState)), // already awaited
+            }
+            return;
+        }
+        let callback: DoneCallback =
+            Box::new(move |any: &dyn Any| match any.downcast_ref::<Result<T, Error>>() {
+                Some(result) => f(result),
+                None => unreachable!("a done callback is stored under its own task's id and type"),
+            });
+        with_current(|inner| inner.done_callbacks.borrow_mut().entry(self.id).or_default().push(callback));
+    }
+
+    /// Moves a finished task's result into the stash.
+    fn take_output(&mut self) {
+        if self.stash.is_some() || self.awaited.get() {
+            return;
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        if let Poll::Ready(result) = self.poll_inner(&mut cx) {
+            self.stash = Some(Box::new(result));
+        }
+    }
+
+    /// Polls until the task is done without taking its result (which stays
+    /// for the next await): what `wait()` and `as_completed` use.
+    pub(crate) fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.stash.is_some() || self.awaited.get() {
+            return Poll::Ready(());
+        }
+        match self.poll_inner(cx) {
+            Poll::Ready(result) => {
+                self.stash = Some(Box::new(result));
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Whether the finished task ended in an error (panic or cancel).
+    pub(crate) fn failed(&self) -> bool {
+        matches!(self.stash.as_deref(), Some(Err(_)))
+    }
+
+    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        let Some(task) = self.inner.as_mut() else {
+            return Poll::Ready(Err(Error::InvalidState));
+        };
+        match Pin::new(task).poll(cx) {
+            Poll::Ready(Some(result)) => Poll::Ready(result),
+            // The loop dropped the task unfinished (it was closed).
+            Poll::Ready(None) => Poll::Ready(Err(Error::Cancelled)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: 'static> Future for Task<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(result) = self.stash.take() {
+            self.awaited.set(true);
+            return Poll::Ready(*result);
+        }
+        if self.awaited.get() {
+            return Poll::Ready(Err(Error::InvalidState));
+        }
+        match self.poll_inner(cx) {
+            Poll::Ready(result) => {
+                self.awaited.set(true);
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                trace_wait(Wait::Join);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        let Some(task) = self.inner.as_ref() else { return }; // detached
+        let pending = !task.is_finished();
+        let forgotten = pending && !self.awaited.get() && !self.cancel_requested.get();
+        with_current(|inner| {
+            if pending {
+                // The drop cancels it before it can finish: its callbacks will never run.
+                inner.done_callbacks.borrow_mut().remove(&self.id);
+            }
+            if forgotten && inner.debug.on.get() {
+                inner.debug.warn(Warning::NeverAwaited {
+                    task: display_name(self.id, self.name.as_deref()),
+                    pending,
+                });
+            }
+        });
+    }
+}
