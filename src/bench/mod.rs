@@ -412,6 +412,36 @@ mod tests {
     }
 
     #[test]
+    fn a_python_original_speaking_the_protocol_is_measured() {
+        let script = std::env::temp_dir().join(format!("corolab-original-{}.py", std::process::id()));
+        std::fs::write(
+            &script,
+            "import json, sys, time\n\
+             a = sys.argv\n\
+             n = int(a[a.index('--n') + 1])\n\
+             assert a[a.index('--variant') + 1] == 'asyncio'\n\
+             t = time.perf_counter()\n\
+             total = sum(range(n))\n\
+             ms = (time.perf_counter() - t) * 1000\n\
+             print(json.dumps({'scenario': 'x', 'backend': 'python-asyncio', 'n': n, 'wall_ms': ms, \
+             'ok': True, 'items': n, 'unit': 'things'}))\n",
+        )
+        .unwrap();
+        let runner = Runner::Python { script: script.clone(), variant: "asyncio".into() };
+        let knobs = Knobs { n: 1000, delay_ms: None, clients: None };
+        let result = measure(&runner, "x", &knobs, LIMITS);
+        std::fs::remove_file(&script).unwrap();
+        match result {
+            Ok(f) => {
+                assert_eq!(f.unit, "things");
+                assert!(f.peak_rss_kb > 1000, "a Python process holds megabytes: {}", f.peak_rss_kb);
+            }
+            Err(why) if why.starts_with("could not start") => {} // no python3 here
+            Err(why) => panic!("{why}"),
+        }
+    }
+
+    #[test]
     fn the_probe_stops_a_runner_at_its_first_failure() {
         // Passes for n below 1000 (the knob is the 4th argument), fails above.
         let r = shell(
