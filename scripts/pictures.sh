@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates the book's timeline pictures: pingpong, sleepers and echo on
-# every backend each scenario has in this build, one SVG per backend, and a
+# Regenerates the book's timeline pictures: every scenario in this build
+# (`corolab run --list`) on every backend it has, one SVG per backend, and a
 # markdown fragment per scenario (book/src/pictures/SCENARIO.md) that the
 # chapters include, so a backend that lands shows up without editing them.
+# pingpong, sleepers and echo always get a fragment, which says so when the
+# scenario is not in the build yet.
 #
 #   scripts/pictures.sh            # uses target/release/corolab (builds it)
 #
@@ -40,6 +42,16 @@ picture() { # scenario, then its knobs
   echo "$scenario: $(ls "$out/$scenario"-*.svg | wc -l) pictures"
 }
 
-picture pingpong --n 3
-picture sleepers --n 5 --delay-ms 50
-picture echo --n 3 --clients 3
+knobs() { # small knobs for a readable picture
+  case $1 in
+    sleepers) echo --n 5 --delay-ms 50 ;;
+    echo) echo --n 3 --clients 3 ;;
+    *) echo --n 3 ;;
+  esac
+}
+
+scenarios=$("$corolab" run --list | grep -v '^ ' | cut -d' ' -f1)
+for scenario in $(printf '%s\n' pingpong sleepers echo $scenarios | awk '!seen[$0]++'); do
+  # shellcheck disable=SC2046 # the knobs are words
+  picture "$scenario" $(knobs "$scenario")
+done
