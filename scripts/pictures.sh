@@ -51,7 +51,11 @@ knobs() { # small knobs for a readable picture
 }
 
 scenarios=$("$corolab" run --list | grep -v '^ ' | cut -d' ' -f1)
+all="$out/all.md"
+echo "<!-- written by scripts/pictures.sh: every scenario's timelines, for the Timelines chapter -->" > "$all"
 for scenario in $(printf '%s\n' pingpong sleepers echo $scenarios | awk '!seen[$0]++'); do
   # shellcheck disable=SC2046 # the knobs are words
   picture "$scenario" $(knobs "$scenario")
+  summary=$("$corolab" run --list | grep "^$scenario " | sed "s/^$scenario *//" || true)
+  printf '\n## %s\n\n%s\n\n{{#include %s.md}}\n' "$scenario" "${summary:-Not in this build yet.}" "$scenario" >> "$all"
 done

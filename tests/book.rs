@@ -142,8 +142,8 @@ fn every_lesson_has_a_chapter_in_the_summary() {
         let chapter = format!("lessons/{}.md", lesson.slug);
         if !summary.contains(&format!("({chapter})")) || !root.join("book/src").join(&chapter).is_file() {
             missing.push(format!(
-                "lesson {} has no chapter: write book/src/{chapter} (include ../../../lessons/{}/README.md, \
-                 its pictures and original.py; see the others) and list it in book/src/SUMMARY.md",
+                "lesson {} has no chapter in the book: run `scripts/lesson-chapter.sh {} SCENARIO…` \
+                 (it writes book/src/{chapter} and lists it in book/src/SUMMARY.md)",
                 lesson.slug, lesson.slug
             ));
         }
