@@ -7,7 +7,7 @@ use super::{Probe, ScenarioTable};
 use crate::svg::Svg;
 
 const LABEL_WIDTH: f64 = 170.0;
-const BAR_WIDTH: f64 = 260.0;
+const BAR_WIDTH: f64 = 200.0;
 const BAR: f64 = 16.0;
 const STEP: f64 = 22.0;
 const CORO: &str = "#1565c0";
@@ -51,7 +51,7 @@ fn panel(
 pub fn scenario_bars(t: &ScenarioTable) -> String {
     let rows: Vec<&Row> = t.rows.iter().filter(|r| r.figures().is_some()).collect();
     let height = 60.0 + rows.len().max(1) as f64 * STEP + 20.0;
-    let panel_width = BAR_WIDTH + 140.0;
+    let panel_width = BAR_WIDTH + 120.0;
     let mut svg = Svg::new(LABEL_WIDTH + 2.0 * panel_width + 20.0, height);
     svg.text(
         12.0,

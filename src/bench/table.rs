@@ -201,22 +201,25 @@ pub fn render(rows: &[Row]) -> String {
     out
 }
 
-/// The table as a markdown table, for `summary.md`.
+/// The table as a markdown table, for `summary.md`: the measured rows, then
+/// a list of the rows that failed or were skipped, with their reasons (long
+/// reasons would squeeze a table column in the book).
 pub fn markdown(rows: &[Row]) -> String {
     let ratios = ratios(rows);
-    let mut out = String::from(
+    let mut table = String::from(
         "| | wall time | ×best | throughput | ×best | peak memory | ×best |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
+    let mut others = String::new();
     for (row, r) in rows.iter().zip(ratios) {
         match cells(row, r) {
-            Ok(cells) => out += &format!("| {} |\n", cells.join(" | ")),
+            Ok(cells) => table += &format!("| {} |\n", cells.join(" | ")),
             Err(text) => {
                 let (label, reason) = text.split_once('\t').unwrap_or((&text, ""));
-                out += &format!("| {label} | {} | | | | | |\n", reason.replace('|', "\\|"));
+                others += &format!("- **{label}**: {reason}\n");
             }
         }
     }
-    out
+    if others.is_empty() { table } else { format!("{table}\n{others}") }
 }
 
 #[cfg(test)]
@@ -271,10 +274,13 @@ mod tests {
     }
 
     #[test]
-    fn markdown_table_has_a_row_per_runner() {
+    fn markdown_tables_measured_rows_and_lists_the_others_with_reasons() {
         let md = markdown(&rows());
-        assert_eq!(md.lines().count(), 2 + 4);
+        let table_lines = md.lines().take_while(|l| l.starts_with('|')).count();
+        assert_eq!(table_lines, 2 + 2, "header, rule, and the two measured rows");
         assert!(md.contains("| greenlet | 10.0 ms | 1.00× |"));
+        assert!(md.contains("- **gevent**: FAILED: timed out after 5 s"));
+        assert!(md.contains("- **python gevent (peer)**: skipped: pip install greenlet gevent"));
     }
 
     #[test]

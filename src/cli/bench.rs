@@ -1,7 +1,8 @@
 //! `corolab bench`: every scenario on every backend and peer, each in a
 //! fresh child process, tabled side by side; `--out DIR` adds charts and a
 //! summary for the book. The work is in `corolab::bench`; this file parses,
-//! shows progress and prints.
+//! shows progress and prints. It exits 1 when one of corolab's backends
+//! failed a table run (a failed or missing peer is only a row).
 #![forbid(unsafe_code)]
 
 use corolab::bench::{self, Options, summary};
@@ -92,7 +93,21 @@ pub fn bench(args: BenchArgs) -> i32 {
             }
         }
     }
-    0
+    // A peer that fails says something about the peer; a backend that
+    // fails says something about corolab: that is an error.
+    let failed: Vec<String> = report
+        .tables
+        .iter()
+        .flat_map(|t| t.rows.iter().map(move |r| (t, r)))
+        .filter(|(_, r)| !r.peer && matches!(r.outcome, bench::table::Outcome::Failed { .. }))
+        .map(|(t, r)| format!("{} on {}", t.scenario, r.label))
+        .collect();
+    if failed.is_empty() {
+        0
+    } else {
+        eprintln!("error: failed: {}", failed.join(", "));
+        1
+    }
 }
 
 /// The command as the summary quotes it (without `--out`, which only says
