@@ -22,6 +22,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod blocking;
+pub mod multicore;
 pub mod pingpong;
 pub mod producer_consumer;
 
@@ -212,7 +214,8 @@ impl fmt::Debug for Scenario {
 }
 
 /// Every scenario, in the order the lessons meet them.
-pub static SCENARIOS: &[Scenario] = &[pingpong::SCENARIO, producer_consumer::SCENARIO];
+pub static SCENARIOS: &[Scenario] =
+    &[pingpong::SCENARIO, producer_consumer::SCENARIO, blocking::SCENARIO, multicore::SCENARIO];
 
 /// Looks a scenario up by name.
 pub fn find(name: &str) -> Option<&'static Scenario> {

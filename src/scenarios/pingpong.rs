@@ -18,7 +18,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "pingpong",
     summary: "two workers hand control back and forth (the classic greenlet 12 56 34 78 demo)",
     default_n: 2,
-    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet],
+    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::Aio],
     run,
 };
 
@@ -28,6 +28,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::Threads => threads(n, config)?,
         Backend::Generator => generators(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
+        Backend::Aio => crate::aio::scenarios::pingpong(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &printed))
