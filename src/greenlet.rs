@@ -128,9 +128,11 @@
 //!   default and the pool that reuses them); overflowing it stops the
 //!   process with a message (see `crate::stack::overflow`).
 //! - A greenlet must switch from its own stack: calling `switch` from
-//!   inside a [generator (`crate::generator`)] that runs *inside* a
+//!   inside a generator (`crate::generator`) that runs *inside* a
 //!   non-main greenlet returns `Err(GreenletError::NestedCoroutine)`,
-//!   because suspending would leave the generator's stack behind.
+//!   because suspending would leave the generator's stack behind. (The
+//!   check compares the address of a local variable with the greenlet's
+//!   stack range; the main greenlet may switch from any stack.)
 //! - Destructors that run because a greenlet is being dropped run with the
 //!   dropping greenlet as [`Greenlet::current`], and a `switch` from such a
 //!   destructor returns `Err(GreenletError::Unwinding)`.
@@ -234,8 +236,9 @@ struct Inner {
     /// points at the `Yielder` corosensei passes to the coroutine function,
     /// which lives on the coroutine's stack for exactly that span.
     yielder: Cell<*const Yielder<(), Request>>,
-    /// How deep generators were nested when the trampoline resumed it.
-    nesting: Cell<u32>,
+    /// Its stack's address range (limit, base) once started: a switch
+    /// from a non-main greenlet checks that it runs on this stack.
+    stack_range: Cell<(usize, usize)>,
     trace: LazyTask,
 }
 
@@ -368,7 +371,7 @@ impl Inner {
             body: RefCell::new(body),
             co: RefCell::new(None),
             yielder: Cell::new(std::ptr::null()),
-            nesting: Cell::new(0),
+            stack_range: Cell::new((0, 0)),
             trace: LazyTask::new(),
         }
     }
@@ -553,7 +556,7 @@ impl Greenlet {
                 l.mailbox.set(Some(message));
                 return trampoline(l, self.clone());
             }
-            if stack::nesting() != current.nesting.get() {
+            if !on_own_stack(current) {
                 return Err(GreenletError::NestedCoroutine);
             }
             // Main travels as `None`: no reference count to pay.
@@ -563,6 +566,17 @@ impl Greenlet {
             l.take_message()
         })
     }
+}
+
+/// Whether the code running now is on `g`'s own stack, rather than on the
+/// stack of a generator that `g` is running: the address of a local
+/// variable says which stack we are on.
+#[inline(always)]
+fn on_own_stack(g: &Inner) -> bool {
+    let marker = 0u8;
+    let here = std::hint::black_box(&marker) as *const u8 as usize;
+    let (limit, base) = g.stack_range.get();
+    (limit..base).contains(&here)
 }
 
 /// A non-main greenlet's side of a switch: back to the trampoline with a
@@ -626,14 +640,14 @@ fn trampoline(l: &Local, mut target: Greenlet) -> Result<Value, GreenletError> {
                 from.take()
             }
             Ok(()) => {
-                l.current.set(Rc::as_ptr(&target.0));
-                target.0.nesting.set(stack::nesting());
                 let step = {
+                    // `current` points at the target while it runs, and at
+                    // main again however this block is left (its invariant).
+                    let _current = Current::enter(&l.current, &target, main);
                     let mut co = target.0.co.borrow_mut();
                     let co = co.as_mut().expect("a started greenlet has a coroutine");
                     panic::catch_unwind(AssertUnwindSafe(|| co.resume(())))
                 };
-                l.current.set(main);
                 match step {
                     Ok(CoroutineResult::Yield(to)) => to,
                     // The body left its value in the mailbox.
@@ -656,6 +670,28 @@ fn trampoline(l: &Local, mut target: Greenlet) -> Result<Value, GreenletError> {
 }
 // ANCHOR_END: trampoline
 
+/// Sets `Local::current` to a greenlet for as long as it lives, and puts
+/// main back when dropped, even by a panic.
+struct Current<'a> {
+    cell: &'a Cell<*const Inner>,
+    main: *const Inner,
+}
+
+impl<'a> Current<'a> {
+    #[inline(always)]
+    fn enter(cell: &'a Cell<*const Inner>, target: &Greenlet, main: *const Inner) -> Current<'a> {
+        cell.set(Rc::as_ptr(&target.0));
+        Current { cell, main }
+    }
+}
+
+impl Drop for Current<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.cell.set(self.main);
+    }
+}
+
 /// Marks a greenlet dead, returns its stack to the pool, and says who gets
 /// its result (`None`: main).
 fn finish(g: &Greenlet) -> Option<Greenlet> {
@@ -674,6 +710,10 @@ fn start_if_new(g: &Greenlet) -> Result<(), StackError> {
     }
     let body = g.0.body.borrow_mut().take().expect("a new greenlet has its function");
     let stack = stack::take(g.0.stack_size)?;
+    {
+        use corosensei::stack::Stack;
+        g.0.stack_range.set((stack.limit().get(), stack.base().get()));
+    }
     let weak = Rc::downgrade(&g.0);
     let co = Co::with_stack(stack, move |yielder, ()| {
         if let Some(inner) = weak.upgrade() {
