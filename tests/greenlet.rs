@@ -279,3 +279,63 @@ fn trace_has_a_lane_per_greenlet() {
     assert_eq!(states(ours), [State::Running, State::Waiting(Wait::Switch), State::Running, State::Done]);
     assert_eq!(states(main).first(), Some(&State::Waiting(Wait::Switch)));
 }
+
+#[test]
+fn settrace_sees_switches_between_non_main_greenlets_directly() {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    let name = |g: &Greenlet| g.name().unwrap_or("?").to_string();
+    greenlet::settrace(Some(Box::new(move |from, to, _| s.borrow_mut().push((name(from), name(to))))));
+    let a = Builder::new().name("a").spawn(|_| {
+        let b = Builder::new().name("b").spawn(|v| v); // child of a: returns to a
+        b.switch(unit()).unwrap();
+        unit()
+    });
+    a.switch(unit()).unwrap();
+    greenlet::settrace(None);
+    let seen = seen.borrow();
+    let pairs: Vec<(&str, &str)> = seen.iter().map(|(x, y)| (x.as_str(), y.as_str())).collect();
+    assert_eq!(pairs, [("main", "a"), ("a", "b"), ("b", "a"), ("a", "main")]);
+}
+
+#[test]
+fn a_non_main_greenlet_can_throw_into_another() {
+    let victim = Greenlet::new(|_| {
+        let main = Greenlet::current().parent().unwrap();
+        match main.switch(unit()) {
+            Err(GreenletError::Thrown(e)) => Box::new(format!("victim saw: {e}")),
+            other => Box::new(format!("unexpected {other:?}")),
+        }
+    });
+    victim.switch(unit()).unwrap(); // victim waits in main.switch
+    let v = victim.clone();
+    let thrower = Greenlet::new(move |_| {
+        // The victim's result goes to its parent (main), not back to us.
+        let _ = v.throw("from thrower");
+        unreachable!("nobody switches back to the thrower");
+    });
+    let out = thrower.switch(unit()).unwrap();
+    assert_eq!(*out.downcast::<String>().unwrap(), "victim saw: from thrower");
+    assert!(victim.is_dead());
+    assert!(!thrower.is_dead());
+}
+
+#[test]
+fn values_of_any_type_travel_through_a_ring_of_switches() {
+    // main -> a -> b -> a -> main, each hop transforming a String.
+    let a = Greenlet::new(|first| {
+        let mut text = *first.downcast::<String>().unwrap();
+        text.push('a');
+        let b = Greenlet::new(|v| {
+            let mut text = *v.downcast::<String>().unwrap();
+            text.push('b');
+            Box::new(text)
+        });
+        let back = b.switch(Box::new(text)).unwrap();
+        let mut text = *back.downcast::<String>().unwrap();
+        text.push('!');
+        Box::new(text)
+    });
+    let out = a.switch(Box::new(String::from(">"))).unwrap();
+    assert_eq!(*out.downcast::<String>().unwrap(), ">ab!");
+}
