@@ -243,6 +243,8 @@ struct Inner {
     /// Its stack's address range (limit, base) once started: a switch
     /// from a non-main greenlet checks that it runs on this stack.
     stack_range: Cell<(usize, usize)>,
+    /// Whether its function was ever called (main: always).
+    started: Cell<bool>,
     trace: LazyTask,
 }
 
@@ -389,16 +391,18 @@ impl Inner {
         stack_size: usize,
         body: Option<Body>,
     ) -> Inner {
+        let is_main = body.is_none();
         Inner {
             id,
             name,
             parent,
-            status: Cell::new(if body.is_some() { Status::New } else { Status::Started }),
+            status: Cell::new(if is_main { Status::Started } else { Status::New }),
             stack_size,
             body: RefCell::new(body),
             co: RefCell::new(None),
             yielder: Cell::new(std::ptr::null()),
             stack_range: Cell::new((0, 0)),
+            started: Cell::new(is_main),
             trace: LazyTask::new(),
         }
     }
@@ -500,9 +504,10 @@ impl Greenlet {
         self.0.status.get() == Status::Dead
     }
 
-    /// Whether it has started running (also true once dead after running).
+    /// Whether its function has started running (also once it has
+    /// finished; not for a greenlet killed by a throw before it started).
     pub fn is_started(&self) -> bool {
-        self.0.status.get() != Status::New
+        self.0.started.get()
     }
 
     /// Whether this is its thread's main greenlet.
@@ -779,6 +784,7 @@ fn start(g: &Greenlet) -> Result<(), StackError> {
     });
     *g.0.co.borrow_mut() = Some(co);
     g.0.status.set(Status::Started);
+    g.0.started.set(true);
     Ok(())
 }
 

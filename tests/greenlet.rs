@@ -135,6 +135,7 @@ fn throw_into_unstarted_greenlet_kills_it_without_running() {
         other => panic!("expected Thrown in the parent, got {other:?}"),
     }
     assert!(g.is_dead());
+    assert!(!g.is_started());
     assert!(!*ran.borrow());
 }
 
