@@ -105,12 +105,10 @@
 //! in `local`, `suspend`: no frame between the user's code and the
 //! context switch), and so is the main greenlet's first hop (`trampoline`,
 //! `hop`); only switches among other greenlets go on in an out-of-line
-//! loop (`trampoline_loop`), which stays put between hops. The message
-//! waits in a per-thread mailbox rather than being copied through every
-//! layer.
-//! The trampoline stays in its loop while greenlets switch among
-//! themselves, which is the gevent hub's pattern (hub → greenlet → hub).
-//! See the closing figures in `benches/switch.rs`.
+//! loop (`trampoline_loop`), which stays put between hops: the gevent
+//! hub's pattern (hub → greenlet → hub). The message waits in a per-thread
+//! mailbox rather than being copied through every layer. The figures are
+//! in `benches/switch.rs`.
 //!
 //! # Values
 //!
@@ -201,14 +199,14 @@ impl std::error::Error for GreenletError {}
 type Message = Result<Value, GreenletError>;
 
 /// What a non-main greenlet asks the trampoline for: the greenlet to switch
-/// to (`None` is main). The message itself waits in `Local::mail_value` and `mail_error`.
+/// to (`None` is main). The message itself waits in the mailbox
+/// (`Local::mail_value`, `Local::mail_error`).
 type Request = Option<Greenlet>;
 
 type Body = Box<dyn FnOnce(Value) -> Value>;
 /// The coroutine under a greenlet. Messages do not travel through
-/// corosensei's resume/suspend values but through `Local::mail_value` and `mail_error`: one
-/// store and one load, instead of a copy at every layer in between (which
-/// measured several times slower).
+/// corosensei's resume/suspend values but through the mailbox: one store
+/// and one load, instead of a copy at every layer in between.
 type Co = Coroutine<(), Request, (), DefaultStack>;
 
 /// Where a greenlet is in its life.
