@@ -340,3 +340,40 @@ fn values_of_any_type_travel_through_a_ring_of_switches() {
     let out = a.switch(Box::new(String::from(">"))).unwrap();
     assert_eq!(*out.downcast::<String>().unwrap(), ">ab!");
 }
+
+#[test]
+fn hub_pattern_round_robin_between_workers() {
+    // The gevent shape: a hub greenlet (child of main) runs a ready queue;
+    // workers are the hub's children, switch back to the hub to yield, and
+    // their results come back to the hub when they return.
+    use std::collections::VecDeque;
+    let log: Rc<RefCell<Vec<String>>> = Rc::default();
+    let l = log.clone();
+    let hub = Builder::new().name("hub").spawn(move |_| {
+        let mut ready: VecDeque<Greenlet> = VecDeque::new();
+        for w in 0..3 {
+            let l = l.clone();
+            ready.push_back(Builder::new().name(format!("w{w}")).spawn(move |_| {
+                let hub = Greenlet::current().parent().unwrap();
+                for step in 0..2 {
+                    l.borrow_mut().push(format!("w{w}.{step}"));
+                    hub.switch(unit()).unwrap(); // yield to the hub
+                }
+                Box::new(w as i64)
+            }));
+        }
+        let mut finished = Vec::new();
+        while let Some(g) = ready.pop_front() {
+            let out = g.switch(unit()).unwrap();
+            if g.is_dead() {
+                finished.push(int(out));
+            } else {
+                ready.push_back(g);
+            }
+        }
+        Box::new(finished)
+    });
+    let finished = *hub.switch(unit()).unwrap().downcast::<Vec<i64>>().unwrap();
+    assert_eq!(finished, [0, 1, 2]);
+    assert_eq!(*log.borrow(), ["w0.0", "w1.0", "w2.0", "w0.1", "w1.1", "w2.1"]);
+}
