@@ -68,11 +68,12 @@
 //! `crate::stack`.
 //!
 //! ```text
-//!            NotStarted ──send──► Running ──yield_──► Suspended
-//!                │                 │   ▲                  │
-//!      throw,close,drop      return,panic └─────send,throw──┘
-//!                ▼                 ▼                       │
-//!             Finished ◄───────────┴─────────── close, drop┘
+//!   NotStarted ──send──► Running ──yield_──► Suspended
+//!       │                 ▲   │                  │
+//!       │                 └───┼─── send, throw ──┘
+//!       │                     │ return, panic    │
+//!       │ throw, close, drop  ▼                  │ close, drop
+//!       └───────────────► Finished ◄─────────────┘
 //! ```
 //!
 //! Generators are bound to their thread:
