@@ -326,3 +326,27 @@ fn semaphore_and_pool_cap_concurrency() {
     assert_eq!(*max.borrow(), 3);
     assert_eq!(pool.running(), 0);
 }
+
+#[test]
+fn echo_with_100_clients_on_one_hub_verifies_every_byte() {
+    use corolab::scenarios::{self, Backend, Config};
+    let config = Config { clients: Some(100), ..Config::quiet().with_n(50) };
+    let report = scenarios::run(scenarios::find("echo").unwrap(), Backend::Gevent, &config);
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.items, 100 * 50);
+}
+
+#[test]
+fn every_scenario_runs_on_gevent() {
+    use corolab::scenarios::{self, Backend, Config};
+    for name in ["pingpong", "producer-consumer"] {
+        let report =
+            scenarios::run(scenarios::find(name).unwrap(), Backend::Gevent, &Config::quiet().with_n(20));
+        assert!(report.ok, "{report:?}");
+    }
+    let config = Config::quiet().with_n(1000).with_delay(ms(200));
+    let report = scenarios::run(scenarios::find("sleepers").unwrap(), Backend::Gevent, &config);
+    assert!(report.ok, "{report:?}");
+    // 1,000 sleeps of 0.2 s one after another would take 200 s.
+    assert!(report.wall_ms < 20_000.0, "{report:?}");
+}

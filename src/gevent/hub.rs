@@ -132,7 +132,8 @@ impl Task {
     }
 
     pub(crate) fn record(&self, state: State) {
-        if trace::is_on() {
+        // The main greenlet's row is the greenlet module's (it traces main).
+        if trace::is_on() && self.number != 0 {
             let id = self.trace.id(|| match &self.name {
                 Some(name) => name.clone(),
                 None => format!("greenlet {}", self.number),
@@ -492,7 +493,7 @@ impl Hub {
             }
         };
         if timeout != Some(Duration::ZERO) {
-            self.record(State::Waiting(Wait::Io));
+            self.record(State::Waiting(if armed { Wait::Io } else { Wait::Timer }));
         }
         if let Err(e) = self.poller.wait(events, timeout) {
             panic!("gevent: epoll_wait failed: {e}");
