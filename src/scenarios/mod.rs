@@ -22,7 +22,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod blocking;
 pub mod echo;
+pub mod multicore;
 pub mod pingpong;
 pub mod producer_consumer;
 pub mod sleepers;
@@ -214,8 +216,14 @@ impl fmt::Debug for Scenario {
 }
 
 /// Every scenario, in the order the lessons meet them.
-pub static SCENARIOS: &[Scenario] =
-    &[pingpong::SCENARIO, producer_consumer::SCENARIO, sleepers::SCENARIO, echo::SCENARIO];
+pub static SCENARIOS: &[Scenario] = &[
+    pingpong::SCENARIO,
+    producer_consumer::SCENARIO,
+    sleepers::SCENARIO,
+    echo::SCENARIO,
+    blocking::SCENARIO,
+    multicore::SCENARIO,
+];
 
 /// Looks a scenario up by name.
 pub fn find(name: &str) -> Option<&'static Scenario> {

@@ -18,7 +18,14 @@ pub const SCENARIO: Scenario = Scenario {
     name: "pingpong",
     summary: "two workers hand control back and forth (the classic greenlet 12 56 34 78 demo)",
     default_n: 2,
-    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::Gevent, Backend::May],
+    backends: &[
+        Backend::Threads,
+        Backend::Generator,
+        Backend::Greenlet,
+        Backend::Gevent,
+        Backend::May,
+        Backend::Aio,
+    ],
     run,
 };
 
@@ -30,6 +37,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::May => may(n, config)?,
         Backend::Generator => generators(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
+        Backend::Aio => crate::aio::scenarios::pingpong(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &printed))

@@ -26,7 +26,14 @@ pub const SCENARIO: Scenario = Scenario {
     name: "producer-consumer",
     summary: "a producer hands items 1..=n to a consumer, which answers each with a status",
     default_n: 5,
-    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::Gevent, Backend::May],
+    backends: &[
+        Backend::Threads,
+        Backend::Generator,
+        Backend::Greenlet,
+        Backend::Gevent,
+        Backend::May,
+        Backend::Aio,
+    ],
     run,
 };
 
@@ -41,6 +48,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::May => may(n, config)?,
         Backend::Generator => generator(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
+        Backend::Aio => crate::aio::scenarios::producer_consumer(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &log))
