@@ -200,6 +200,7 @@ fn connecting_to_a_closed_port_fails_cleanly() {
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
 }
 
+// ANCHOR: blocking
 #[test]
 fn a_thread_blocking_call_blocks_the_whole_hub() {
     // A ticker that should tick every millisecond...
@@ -224,6 +225,7 @@ fn a_thread_blocking_call_blocks_the_whole_hub() {
     // stretched one gap to the whole 300 ms.
     assert!(longest >= ms(250), "longest gap between ticks: {longest:?}");
 }
+// ANCHOR_END: blocking
 
 #[test]
 fn event_wakes_every_waiter() {
