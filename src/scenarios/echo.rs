@@ -212,6 +212,12 @@ pub fn threads_server(listener: std::net::TcpListener, stop: Arc<AtomicBool>, se
                 continue;
             }
         };
+        // Past the thread cap a new thread would abort the process (see
+        // `limits::thread_limit`): turn the connection away instead.
+        if served.open_now() >= crate::gevent::limits::thread_limit() {
+            served.errors.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         let _ = stream.set_nodelay(true);
         let key = served.open(stream.try_clone());
         let served = served.clone();
@@ -221,6 +227,15 @@ pub fn threads_server(listener: std::net::TcpListener, stop: Arc<AtomicBool>, se
 
 /// OS threads: the server above, and a thread per client.
 fn threads(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
+    let cap = crate::gevent::limits::thread_limit() as u64 / 2;
+    if clients > cap {
+        return Err(ScenarioError::Failed(format!(
+            "{clients} clients need {} threads (one per client, one per connection); \
+             vm.max_map_count allows about {}",
+            2 * clients,
+            2 * cap
+        )));
+    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     config.say(format_args!("[server] listening on {addr}, a thread per connection"));

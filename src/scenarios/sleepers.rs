@@ -108,6 +108,18 @@ fn sequential(n: u64, delay: Duration, config: &Config) -> Vec<Duration> {
 /// small stack (64 KiB) so thousands fit; past the system's thread limit
 /// spawning fails and the scenario says so.
 fn threads(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
+    // std aborts the process when a new thread cannot map its signal
+    // stack, so refuse up front (see `limits::thread_limit`).
+    use crate::gevent::limits;
+    let cap = limits::thread_limit();
+    if n as usize > cap {
+        return Err(ScenarioError::Failed(format!(
+            "{n} threads would need about {} memory mappings, past vm.max_map_count ({}); \
+             use at most {cap}, or raise the limit with `sudo sysctl -w vm.max_map_count=262144`",
+            4 * n,
+            limits::max_map_count()
+        )));
+    }
     std::thread::scope(|s| {
         let mut handles = Vec::with_capacity(n as usize);
         let mut failed = None;
