@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Worker threads for multi-threaded backends (default: all cores).
     #[arg(long)]
     workers: Option<usize>,
+    /// HTTP only: seconds a connection may stay silent (idle, or stalled
+    /// mid-request) before the server closes it.
+    #[arg(long, default_value_t = 10)]
+    timeout_secs: u64,
 }
 
 /// The services `corolab serve` knows.
@@ -45,6 +49,8 @@ pub struct ServeArgs {
 pub enum Service {
     /// Sends back every byte it receives.
     Echo,
+    /// The HTTP server: `/`, `/hello/{name}`, `/data`, `?delay_ms=N`.
+    Http,
 }
 
 impl Service {
@@ -52,6 +58,7 @@ impl Service {
     fn backends(self) -> &'static [Backend] {
         match self {
             Service::Echo => &[Backend::Threads, Backend::Gevent, Backend::May],
+            Service::Http => corolab::http::server::BACKENDS,
         }
     }
 }
@@ -84,6 +91,7 @@ pub fn serve(args: ServeArgs) -> i32 {
     };
     let running = match args.service {
         Service::Echo => start_echo(backend, args.addr, args.workers),
+        Service::Http => return serve_http(backend, &args, signals),
     };
     let running = match running {
         Ok(r) => r,
@@ -173,4 +181,45 @@ fn start_echo(backend: Backend, addr: SocketAddr, workers: Option<usize>) -> std
         _ => return Err(std::io::Error::other(format!("echo has no {backend} server"))),
     };
     Ok(Running { stop, served, addr, join })
+}
+
+/// Runs the HTTP server until SIGINT or SIGTERM, then stops it and prints
+/// what it served.
+fn serve_http(backend: Backend, args: &ServeArgs, mut signals: Signals) -> i32 {
+    use corolab::http::{self, ServerConfig};
+    let config = ServerConfig {
+        read_timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        workers: args.workers,
+        ..Default::default()
+    };
+    let server = match http::server::spawn(backend, args.addr, config) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("cannot serve on {}: {e}", args.addr)),
+    };
+    println!("serving http on {backend} at http://{}/ (Ctrl-C to stop)", server.addr());
+    println!("  try: curl -v http://{}/hello/world", server.addr());
+    let signal = signals.forever().next().unwrap_or(SIGINT);
+    let name = if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
+    println!("{name}: stopping");
+    match server.stop() {
+        Ok(summary) => {
+            let open = if summary.left_open > 0 {
+                format!(" ({} still open after the grace period)", summary.left_open)
+            } else {
+                String::new()
+            };
+            println!(
+                "stopped: served {} on {}{open}",
+                plural(summary.requests, "request"),
+                plural(summary.connections, "connection")
+            );
+            0
+        }
+        Err(e) => fail(format!("the server failed: {e}")),
+    }
+}
+
+/// `1 request`, `2 requests`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }

@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod blocking;
+pub mod crawl;
 pub mod echo;
 pub mod multicore;
 pub mod pingpong;
@@ -223,6 +224,7 @@ pub static SCENARIOS: &[Scenario] = &[
     echo::SCENARIO,
     blocking::SCENARIO,
     multicore::SCENARIO,
+    crawl::SCENARIO,
 ];
 
 /// Looks a scenario up by name.
