@@ -318,7 +318,11 @@ pub fn gevent_server(
         };
         let _ = stream.set_nodelay(true);
         let key = served.open(stream.try_clone_std());
-        let handler = gevent::try_spawn({
+        let mut builder = gevent::Builder::new();
+        if trace::is_on() {
+            builder = builder.name(format!("conn {key}"));
+        }
+        let handler = builder.spawn({
             let served = served.clone();
             move || served.close(key, serve_connection(stream))
         });
