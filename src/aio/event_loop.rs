@@ -203,6 +203,7 @@ impl Inner {
         id
     }
 
+    // ANCHOR: scheduler
     /// The schedule function of this loop's tasks: where a woken task goes.
     pub(crate) fn scheduler(&self) -> impl Fn(Runnable<Meta>) + Send + Sync + 'static {
         let remote = Arc::clone(&self.remote);
@@ -231,6 +232,7 @@ impl Inner {
             }
         }
     }
+    // ANCHOR_END: scheduler
 
     /// One holder of task `id`'s name lets go of it.
     pub(crate) fn release_name(&self, id: u64) {
@@ -312,6 +314,7 @@ impl Inner {
         }
     }
 
+    // ANCHOR: turn
     /// One turn of the loop (see the module docs). `may_sleep` says whether
     /// the caller has nothing to do before the next turn (the main future
     /// was not woken, no stop was asked).
@@ -358,6 +361,7 @@ impl Inner {
         };
         self.poll_io(timeout);
     }
+    // ANCHOR_END: turn
 
     fn fire_timers(&self) {
         if self.timers.borrow().is_empty() {

@@ -346,6 +346,7 @@ impl Lines<'_> {
     }
 }
 
+// ANCHOR: lines
 impl AsyncIterator for Lines<'_> {
     type Item = io::Result<String>;
 
@@ -370,3 +371,4 @@ impl AsyncIterator for Lines<'_> {
         }
     }
 }
+// ANCHOR_END: lines
