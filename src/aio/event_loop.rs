@@ -657,7 +657,12 @@ impl EventLoop {
             if main.woken.swap(false, Ordering::AcqRel) {
                 task::begin_step(id, false);
                 trace::record(id, State::Running);
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                let started = inner.debug.on.get().then(Instant::now);
+                let poll = future.as_mut().poll(&mut cx);
+                if let Some(started) = started {
+                    inner.check_slow(started, || "the main future".to_string());
+                }
+                if let Poll::Ready(output) = poll {
                     trace::record(id, State::Done);
                     return output;
                 }

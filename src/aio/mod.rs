@@ -67,6 +67,38 @@
 //! - Done callbacks run as the task finishes, borrowing its result, rather
 //!   than being scheduled with `call_soon`.
 //!
+//! # What may cross threads
+//!
+//! A loop's tasks, and the handles to them, stay on the loop's thread:
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! corolab::aio::run(async {
+//!     send(corolab::aio::spawn(async {})); // Task is !Send
+//! });
+//! ```
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! send(corolab::aio::EventLoop::new()); // so is the loop
+//! ```
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! send(corolab::aio::Queue::<u32>::unbounded()); // and its sync primitives
+//! ```
+//!
+//! What other threads may hold is the [`LoopHandle`] and the
+//! [`ConcurrentFuture`]s it returns:
+//!
+//! ```
+//! fn send_sync<T: Send + Sync + Clone>(_: T) {}
+//! fn send<T: Send>(_: T) {}
+//! let lp = corolab::aio::EventLoop::new();
+//! send_sync(lp.handle());
+//! send(lp.handle().spawn_threadsafe(async { 1 }));
+//! ```
+//!
 //! Every file here forbids `unsafe` except `net.rs`, which registers sockets
 //! with the poller (one `unsafe` call, justified there).
 
