@@ -25,8 +25,8 @@
 //!
 //! One task may read and another write the same stream at once (the slot
 //! has a reader and a writer); two tasks *reading* the same stream at once
-//! would take each other's wakeups, so don't (wrap it in a [`Lock`]
-//! (super::Lock) if you must).
+//! would take each other's wakeups, so don't (wrap it in a
+//! [`Lock`](super::Lock) if you must).
 //!
 //! The methods are the `AsyncRead`/`AsyncWrite` set as plain async fns:
 //! `read`, `write`, `read_exact`, `write_all`, `flush`, `shutdown`, plus
