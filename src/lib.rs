@@ -19,8 +19,15 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
 
 pub mod aio;
+pub mod bench;
+pub mod generator;
+pub mod gevent;
+pub mod greenlet;
+pub mod http;
 pub mod lessons;
 pub mod measure;
 pub mod reactor;
 pub mod scenarios;
+pub mod stack;
+pub mod svg;
 pub mod trace;

@@ -1,53 +1,84 @@
-//! Lesson 06 solution: cancellation and timeouts.
+//! Lesson 06 solution: cleanup that runs on cancel, a timeout, and a race
+//! whose losers are cancelled.
 
-use corolab::aio::{self, Error};
+use corolab::aio::{self, Error, ReturnWhen};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-/// A shared log the task and its awaiter both write to.
-pub type Log = Rc<RefCell<Vec<&'static str>>>;
+/// What happened, in order: `"open a"`, `"done a"`, `"close a"`, ...
+pub type Log = Rc<RefCell<Vec<String>>>;
 
-/// Writes "cleaned up" when dropped: the Rust `finally:`.
-pub struct Finally(pub Log);
+/// A pretend connection: opening it logs `open NAME`, dropping it should
+/// log `close NAME`.
+#[derive(Debug)]
+pub struct Connection {
+    name: &'static str,
+    log: Log,
+}
 
-impl Drop for Finally {
-    fn drop(&mut self) {
-        self.0.borrow_mut().push("cleaned up");
+impl Connection {
+    /// Opens it (logs `open NAME`). (Given.)
+    pub fn open(name: &'static str, log: &Log) -> Connection {
+        log.borrow_mut().push(format!("open {name}"));
+        Connection { name, log: Rc::clone(log) }
     }
 }
 
-/// Sleeps `job_ms` then returns "done", unless `timeout_ms` passes first.
-pub async fn with_timeout(job_ms: u64, timeout_ms: u64) -> Result<&'static str, Error> {
-    let job = async move {
-        aio::sleep(Duration::from_millis(job_ms)).await;
-        "done"
-    };
-    aio::wait_for(job, Duration::from_millis(timeout_ms)).await
+// ANCHOR: drop
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.log.borrow_mut().push(format!("close {}", self.name));
+    }
 }
+// ANCHOR_END: drop
 
-/// Starts a task that logs "started", holds a [`Finally`], sleeps `job_ms`
-/// and logs "finished"; cancels it after `cancel_ms` (if it is still
-/// running); awaits it, and logs what that gave ("awaiter saw Cancelled"
-/// or "awaiter saw Ok"). Returns the awaited result and the log.
-pub async fn cancel_after(job_ms: u64, cancel_ms: u64) -> (Result<(), Error>, Vec<&'static str>) {
-    let log: Log = Rc::default();
-    let task = aio::spawn({
-        let log = log.clone();
-        async move {
-            log.borrow_mut().push("started");
-            let _finally = Finally(log.clone());
-            aio::sleep(Duration::from_millis(job_ms)).await;
-            log.borrow_mut().push("finished");
-        }
-    });
-    aio::sleep(Duration::from_millis(cancel_ms)).await;
-    task.cancel(); // false, and harmless, if it already finished
-    let result = task.await;
-    log.borrow_mut().push(if result.is_ok() { "awaiter saw Ok" } else { "awaiter saw Cancelled" });
-    let entries = log.borrow().clone();
-    (result, entries)
+/// A download: opens a connection, waits `ms` milliseconds for the "data",
+/// logs `done NAME` and returns the name. (Given.)
+pub async fn download(name: &'static str, ms: u64, log: Log) -> &'static str {
+    let _connection = Connection::open(name, &log);
+    aio::sleep(Duration::from_millis(ms)).await; // a cancel lands here
+    log.borrow_mut().push(format!("done {name}"));
+    name
+} // `_connection` is dropped here, or at the `await` if the task is cancelled
+
+// ANCHOR: give_up
+/// The download, or `None` if it takes longer than `timeout`.
+pub async fn download_or_give_up(
+    name: &'static str,
+    ms: u64,
+    timeout: Duration,
+    log: Log,
+) -> Option<&'static str> {
+    match aio::wait_for(download(name, ms, log), timeout).await {
+        Ok(name) => Some(name),
+        Err(Error::TimedOut) => None,
+        Err(other) => unreachable!("wait_for fails only with TimedOut, not {other}"),
+    }
 }
+// ANCHOR_END: give_up
+
+// ANCHOR: race
+/// Starts every download at once; when the first finishes, cancels the
+/// others and waits until they are gone. Returns the winner and how many
+/// were cancelled.
+pub async fn race(downloads: &[(&'static str, u64)], log: &Log) -> (&'static str, usize) {
+    let tasks = downloads.iter().map(|&(name, ms)| aio::spawn(download(name, ms, Rc::clone(log)))).collect();
+    let (done, pending) = aio::wait(tasks, ReturnWhen::FirstCompleted, None).await;
+    for task in &pending {
+        task.cancel();
+    }
+    let mut cancelled = 0;
+    for task in pending {
+        // Awaiting a cancelled task returns once its future has been dropped.
+        if task.await == Err(Error::Cancelled) {
+            cancelled += 1;
+        }
+    }
+    let winner = done.into_iter().next().expect("wait returned with one done");
+    (winner.await.expect("the winner finished normally"), cancelled)
+}
+// ANCHOR_END: race
 
 #[cfg(test)]
 #[path = "tests.rs"]

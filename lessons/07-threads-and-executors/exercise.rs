@@ -1,37 +1,69 @@
-//! Lesson 07 exercise: run_in_executor, a loop in another thread,
-//! spawn_threadsafe.
+//! Lesson 07 exercise: blocking calls on a thread pool, and a loop in
+//! another thread that plain threads hand work to.
 //!
-//! Three functions to write; `corolab check 07` runs the tests.
+//! Four functions to write. `corolab check 07` runs the tests in
+//! `tests.rs`; they fail until all four are done. `solution.rs` has one
+//! answer.
 //!
-//! 1. [`blocking_in_executor`]: `n` calls of `aio::run_in_executor`, each
-//!    a `std::thread::sleep(ms)` returning its index; gather them.
-//! 2. [`start_loop_thread`]: spawn a thread that creates an `EventLoop`,
-//!    sends `lp.handle()` back over a channel, and calls `lp.run_forever()`.
-//!    Return the handle and the thread's `JoinHandle`.
-//! 3. [`double_on_loop`]: `handle.spawn_threadsafe(an async block that
-//!    sleeps 1 ms and returns 2 * x)`, then `.wait()` for it.
+//! 1. [`checksums`]: call the blocking [`slow_checksum`] on every input
+//!    through `aio::run_in_executor(move || ..)` (it returns a future of
+//!    `Result<u64, Error>`), all at once (`aio::gather`), so the loop goes
+//!    on running other tasks meanwhile.
+//! 2. [`start_loop_thread`]: spawn a thread that makes an `EventLoop`, sends
+//!    `lp.handle()` back over a `std::sync::mpsc` channel, then calls
+//!    `lp.run_forever()`. Wait for the handle, and return it with the
+//!    thread's `JoinHandle`.
+//! 3. [`call_on_loop`]: from a plain thread, `handle.call_soon_threadsafe`
+//!    a closure that calls `f` and sends its result back over a channel;
+//!    block on the channel. A loop that is closed refuses the callback
+//!    (`Err(Error::LoopClosed)`); one that closes before running it drops
+//!    it, and your `recv` fails: give `Err(Error::LoopClosed)` then too.
+//! 4. [`double_on_loop`]: `handle.spawn_threadsafe(async move { .. })` (a
+//!    future that sleeps `ms` milliseconds and returns `n * 2`), then
+//!    `.wait()` for its result (asyncio's `run_coroutine_threadsafe(..)
+//!    .result()`).
 
-#![allow(unused_imports)] // the imports are for you to use
-
-use corolab::aio::{self, Error, EventLoop, LoopHandle};
+use corolab::aio::{Error, LoopHandle};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// `n` blocking calls through the executor, at once; their indices in order.
-pub async fn blocking_in_executor(n: usize, ms: u64) -> Vec<usize> {
-    let _ = (n, ms);
-    todo!("TODO 1: run_in_executor per call, then gather")
+/// A blocking function: sums the bytes, slowly (it sleeps 200 ms first, as
+/// a disk read or a C library call might block). (Given.)
+pub fn slow_checksum(data: &[u8]) -> u64 {
+    std::thread::sleep(Duration::from_millis(200));
+    data.iter().map(|&b| u64::from(b)).sum()
 }
 
-/// A thread running an event loop forever, and the loop's handle.
+/// The checksum of every input, in order, computed on the loop's executor
+/// all at once, while the loop goes on running other tasks.
+pub async fn checksums(inputs: Vec<Vec<u8>>) -> Vec<u64> {
+    let _ = inputs;
+    todo!("TODO 1: aio::run_in_executor for each input, then aio::gather")
+}
+
+/// Starts a thread that makes an event loop and runs it until it is
+/// stopped; returns the loop's handle and the thread.
 pub fn start_loop_thread() -> (LoopHandle, JoinHandle<()>) {
-    todo!("TODO 2: spawn a thread with an EventLoop; send its handle back; run_forever")
+    todo!("TODO 2: a thread with an EventLoop that sends its handle, then run_forever")
 }
 
-/// Has the loop compute `2 * x` and blocks until it is done.
-pub fn double_on_loop(handle: &LoopHandle, x: u64) -> Result<u64, Error> {
-    let _ = (handle, x);
-    todo!("TODO 3: handle.spawn_threadsafe(...).wait()")
+/// Runs `f` on the loop's thread and waits (blocking this plain thread) for
+/// what it returns. `Err(LoopClosed)` if the loop is closed, or closes
+/// before it gets to `f`.
+pub fn call_on_loop<T, F>(handle: &LoopHandle, f: F) -> Result<T, Error>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let _ = (handle, f);
+    todo!("TODO 3: call_soon_threadsafe a closure that sends f() over a channel")
+}
+
+/// Runs a task on the loop that sleeps `ms` milliseconds and returns
+/// `n * 2`, and blocks this plain thread until it has.
+pub fn double_on_loop(handle: &LoopHandle, n: u64, ms: u64) -> Result<u64, Error> {
+    let _ = (handle, n, ms);
+    todo!("TODO 4: handle.spawn_threadsafe(async move {{ .. }}).wait()")
 }
 
 #[cfg(test)]

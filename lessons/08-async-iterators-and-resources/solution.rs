@@ -1,73 +1,136 @@
-//! Lesson 08 solution: async iterators and async resources.
+//! Lesson 08 solution: an async iterator of your own, the lines of a
+//! stream, and an async resource (acquire with `.await`, release on drop
+//! or by an explicit async close).
 
-use corolab::aio::{self, AsyncIterator, Semaphore, TcpStream};
-use std::cell::Cell;
+use corolab::aio::{self, AsyncIterator, Permit, Semaphore, TcpStream};
+use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
-/// Counts down from `n` to 1, sleeping 1 ms before each number.
+/// Ticks `0, 1, .. total - 1`, one every `every`: Python's
+/// `async def ticker(): for i in range(total): await sleep(every); yield i`.
 #[derive(Debug)]
-pub struct Countdown {
-    left: u32,
+pub struct Ticker {
+    next: u32,
+    total: u32,
+    every: Duration,
 }
 
-impl Countdown {
-    /// A countdown from `n`.
-    pub fn new(n: u32) -> Countdown {
-        Countdown { left: n }
+impl Ticker {
+    /// A ticker of `total` ticks. (Given.)
+    pub fn new(total: u32, every: Duration) -> Ticker {
+        Ticker { next: 0, total, every }
     }
 }
 
-impl AsyncIterator for Countdown {
+// ANCHOR: ticker
+impl AsyncIterator for Ticker {
     type Item = u32;
 
     async fn next(&mut self) -> Option<u32> {
-        if self.left == 0 {
-            return None;
+        if self.next == self.total {
+            return None; // exhausted, and stays so
         }
-        aio::sleep(Duration::from_millis(1)).await;
-        self.left -= 1;
-        Some(self.left + 1)
+        aio::sleep(self.every).await;
+        self.next += 1;
+        Some(self.next - 1)
     }
 }
+// ANCHOR_END: ticker
 
-/// Answers each line of `stream` with its upper-case copy (and `\n`) until
-/// the stream ends, then closes its writing half. Returns how many lines.
-pub async fn shout(stream: &TcpStream) -> io::Result<usize> {
+// ANCHOR: sum_numbers
+/// The sum of the numbers on the stream, one per line, until the peer
+/// closes it. Blank lines are skipped; anything else that is not a number
+/// is an `InvalidData` error.
+pub async fn sum_numbers(stream: &TcpStream) -> io::Result<i64> {
     let mut lines = stream.lines();
-    let mut count = 0;
+    let mut sum = 0;
     while let Some(line) = lines.next().await {
-        let answer = format!("{}\n", line?.to_uppercase());
-        stream.write_all(answer.as_bytes()).await?;
-        count += 1;
+        let line = line?;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let n: i64 = line.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        sum += n;
     }
-    stream.shutdown(std::net::Shutdown::Write)?;
-    Ok(count)
+    Ok(sum)
+}
+// ANCHOR_END: sum_numbers
+
+/// What happened, in order: `"open a"`, `"bye a"`, `"close a"`, ...
+pub type Log = Rc<RefCell<Vec<String>>>;
+
+/// At most `size` connections at once.
+#[derive(Debug)]
+pub struct ConnectionPool {
+    slots: Semaphore,
+    log: Log,
 }
 
-/// Runs `tasks` tasks that each take a permit of a `limit`-permit
-/// semaphore, stay inside 2 ms, and leave; returns the most that were ever
-/// inside at once.
-pub async fn most_at_once(tasks: usize, limit: usize) -> usize {
-    let sem = Semaphore::new(limit);
-    let inside = Rc::new(Cell::new(0));
-    let peak = Rc::new(Cell::new(0));
-    let workers: Vec<_> = (0..tasks)
-        .map(|_| {
-            let (sem, inside, peak) = (sem.clone(), inside.clone(), peak.clone());
-            aio::spawn(async move {
-                let _permit = sem.acquire().await; // async with sem:
-                inside.set(inside.get() + 1);
-                peak.set(peak.get().max(inside.get()));
-                aio::sleep(Duration::from_millis(2)).await;
-                inside.set(inside.get() - 1);
-            }) // the permit is given back here, however the block is left
-        })
-        .collect();
-    aio::gather(workers).await.expect("no worker fails");
-    peak.get()
+/// A connection from a [`ConnectionPool`]; it holds one of the pool's
+/// slots until it is closed or dropped.
+#[derive(Debug)]
+pub struct PooledConnection {
+    name: &'static str,
+    log: Log,
+    /// Whether `close` ran (so `Drop` need not).
+    closed: bool,
+    /// The pool slot, given back when this is dropped.
+    _slot: Permit,
 }
+
+impl PooledConnection {
+    /// Opens a connection in the slot `slot` (logs `open NAME`). (Given.)
+    pub fn open(name: &'static str, slot: Permit, log: &Log) -> PooledConnection {
+        log.borrow_mut().push(format!("open {name}"));
+        PooledConnection { name, log: Rc::clone(log), closed: false, _slot: slot }
+    }
+}
+
+impl ConnectionPool {
+    /// A pool of `size` slots. (Given.)
+    pub fn new(size: usize, log: &Log) -> ConnectionPool {
+        ConnectionPool { slots: Semaphore::new(size), log: Rc::clone(log) }
+    }
+
+    /// Free slots now. (Given.)
+    pub fn available(&self) -> usize {
+        self.slots.available()
+    }
+}
+
+// ANCHOR: resource
+impl ConnectionPool {
+    /// Waits for a free slot, then opens a connection in it.
+    pub async fn acquire(&self, name: &'static str) -> PooledConnection {
+        let slot = self.slots.acquire().await;
+        PooledConnection::open(name, slot, &self.log)
+    }
+}
+
+impl PooledConnection {
+    /// Closes it politely: says goodbye to the peer (an `await`: 10 ms on
+    /// the network), logs `bye NAME` then `close NAME`, and gives the slot
+    /// back.
+    pub async fn close(mut self) {
+        aio::sleep(Duration::from_millis(10)).await; // the goodbye, on the wire
+        self.log.borrow_mut().push(format!("bye {}", self.name));
+        self.log.borrow_mut().push(format!("close {}", self.name));
+        self.closed = true;
+    } // `self` is dropped here: Drop runs (and sees `closed`), the slot goes back
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        // Drop cannot await: no goodbye, just let go.
+        if !self.closed {
+            self.log.borrow_mut().push(format!("close {} (dropped)", self.name));
+        }
+    } // then `_slot` is dropped: the permit goes back to the pool
+}
+// ANCHOR_END: resource
 
 #[cfg(test)]
 #[path = "tests.rs"]

@@ -485,18 +485,21 @@ impl LoopRef {
         task::spawn_on(&self.inner, Some(name.into()), future)
     }
 
+    // ANCHOR: call_soon
     /// Runs `f` at the loop's next turn, in the order of calls.
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
         let (callback, handle) = Callback::new(f);
         self.inner.soon.borrow_mut().push_back(callback);
         handle
     }
+    // ANCHOR_END: call_soon
 
     /// Runs `f` once `delay` has passed.
     pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> Handle {
         self.call_at(Instant::now() + delay, f)
     }
 
+    // ANCHOR: call_at
     /// Runs `f` at `when` (or at once, if `when` has passed). Callbacks due
     /// at the same instant run in the order they were scheduled.
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> Handle {
@@ -504,6 +507,7 @@ impl LoopRef {
         self.inner.add_timer(when, TimerEntry::Call(Box::new(callback)));
         handle
     }
+    // ANCHOR_END: call_at
 
     /// A settable future on this loop (asyncio's `loop.create_future()`).
     pub fn create_future<T>(&self) -> SettableFuture<T> {

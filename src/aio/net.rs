@@ -308,6 +308,7 @@ impl TcpStream {
         self.source.io.shutdown(how)
     }
 
+    // ANCHOR: close
     /// Closes the connection: tells the peer we are done writing, then
     /// closes the socket (asyncio's `writer.close(); await
     /// writer.wait_closed()`).
@@ -317,6 +318,7 @@ impl TcpStream {
             _ => Ok(()),
         }
     }
+    // ANCHOR_END: close
 
     /// The stream's lines (without their `\n` or `\r\n`), as an
     /// [`AsyncIterator`] of `io::Result<String>`.

@@ -90,6 +90,7 @@ impl Future for Sleep {
 }
 // ANCHOR_END: sleep
 
+// ANCHOR: sleep_drop
 impl Drop for Sleep {
     fn drop(&mut self) {
         if let Some(id) = self.timer.take() {
@@ -97,6 +98,7 @@ impl Drop for Sleep {
         }
     }
 }
+// ANCHOR_END: sleep_drop
 
 // ANCHOR: wait_for
 /// Awaits `future`, giving up after `timeout` (asyncio's `wait_for`). On

@@ -18,7 +18,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "pingpong",
     summary: "two workers hand control back and forth (the classic greenlet 12 56 34 78 demo)",
     default_n: 2,
-    backends: &[Backend::Threads, Backend::Aio],
+    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::May, Backend::Aio],
     run,
 };
 
@@ -26,6 +26,9 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let printed = match backend {
         Backend::Threads => threads(n, config)?,
+        Backend::May => may(n, config)?,
+        Backend::Generator => generators(n, config)?,
+        Backend::Greenlet => greenlets(n, config)?,
         Backend::Aio => crate::aio::scenarios::pingpong(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
@@ -95,11 +98,12 @@ fn threads(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
         });
         s.spawn(|| {
             let id = trace::task("pong");
+            trace::record(id, State::Waiting(Wait::Sync));
             for k in 0..n {
-                trace::record(id, State::Waiting(Wait::Sync));
                 pong_turn.recv().ok();
                 say(id, pong_value(n, k));
                 if k + 1 < n {
+                    trace::record(id, State::Waiting(Wait::Sync));
                     to_ping.send(()).ok();
                 }
             }
@@ -110,6 +114,159 @@ fn threads(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
 }
 // ANCHOR_END: threads
 
+// ANCHOR: may
+/// may coroutines: the same hand-off over may's channels, which park the
+/// coroutine rather than its worker thread. With one worker every hand-off
+/// is a coroutine switch; with more, may may run the two on different
+/// threads and a hand-off becomes a cross-thread wake-up.
+fn may(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
+    use crate::gevent::may as gevent;
+
+    super::sleepers::configure_may(config)?;
+    let (to_pong, pong_turn) = gevent::channel::<()>();
+    let (to_ping, ping_turn) = gevent::channel::<()>();
+    let (printed_tx, printed_rx) = gevent::channel::<String>();
+    let ping = {
+        let (config, printed) = (config.clone(), printed_tx.clone());
+        gevent::try_spawn(move || {
+            let id = trace::task("ping");
+            for k in 0..n {
+                trace::record(id, State::Running);
+                let value = ping_value(k);
+                config.say(&value);
+                printed.send(value).ok();
+                trace::record(id, State::Waiting(Wait::Sync));
+                to_pong.send(()).ok();
+                if k + 1 < n && ping_turn.recv().is_err() {
+                    break;
+                }
+            }
+            trace::record(id, State::Done);
+        })?
+    };
+    let pong = {
+        let (config, printed) = (config.clone(), printed_tx);
+        gevent::try_spawn(move || {
+            let id = trace::task("pong");
+            for k in 0..n {
+                trace::record(id, State::Waiting(Wait::Sync));
+                if pong_turn.recv().is_err() {
+                    break;
+                }
+                trace::record(id, State::Running);
+                let value = pong_value(n, k);
+                config.say(&value);
+                printed.send(value).ok();
+                if k + 1 < n {
+                    to_ping.send(()).ok();
+                }
+            }
+            trace::record(id, State::Done);
+        })?
+    };
+    for h in [ping, pong] {
+        h.join().map_err(|e| ScenarioError::Failed(e.to_string()))?;
+    }
+    Ok(printed_rx.try_iter().collect())
+}
+// ANCHOR_END: may
+// ANCHOR: generator
+/// Generators: each worker is a generator that prints and yields. A
+/// generator can only yield back to whoever resumed it, never to the other
+/// worker, so a small driver loop resumes them in turn: the hand-off goes
+/// through the caller, as it must with asymmetric coroutines.
+fn generators(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
+    use crate::generator::{Generator, GeneratorError};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let printed = Rc::new(RefCell::new(Vec::new()));
+    let worker = |name: &str, value: fn(u64, u64) -> String| {
+        let (printed, config) = (printed.clone(), config.clone());
+        Generator::with_options(name, crate::stack::DEFAULT_SIZE, move |co, ()| {
+            for k in 0..n {
+                let v = value(n, k);
+                config.say(&v);
+                printed.borrow_mut().push(v);
+                if co.yield_(()).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let ping = worker("ping", |_, k| ping_value(k));
+    let pong = worker("pong", pong_value);
+    let failed = |e: GeneratorError| ScenarioError::Failed(e.to_string());
+    let driver = trace::task("driver");
+    trace::record(driver, State::Running);
+    // n turns each, then one more send each to let both bodies return.
+    for _ in 0..=n {
+        for worker in [&ping, &pong] {
+            trace::record(driver, State::Waiting(Wait::Switch));
+            worker.send(()).map_err(failed)?;
+            trace::record(driver, State::Running);
+        }
+    }
+    trace::record(driver, State::Done);
+    let printed = printed.borrow().clone();
+    Ok(printed)
+}
+// ANCHOR_END: generator
+
+// ANCHOR: greenlet
+/// Greenlets: each worker prints and switches straight to the other, the
+/// classic greenlet demo. No driver: `switch` names its target. On its last
+/// turn pong returns instead, which hands control to its parent (main), and
+/// main lets ping finish its last `switch`.
+fn greenlets(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
+    use crate::greenlet::{Builder, Greenlet};
+    use std::cell::{OnceCell, RefCell};
+    use std::rc::Rc;
+
+    let printed = Rc::new(RefCell::new(Vec::new()));
+    let ping_cell: Rc<OnceCell<Greenlet>> = Rc::default();
+    let say = {
+        let (printed, config) = (printed.clone(), config.clone());
+        Rc::new(move |v: String| {
+            config.say(&v);
+            printed.borrow_mut().push(v);
+        })
+    };
+    let pong = Builder::new().name("pong").spawn({
+        let (say, ping_cell) = (say.clone(), ping_cell.clone());
+        move |_| {
+            for k in 0..n {
+                say(pong_value(n, k));
+                if k + 1 < n {
+                    let ping = ping_cell.get().expect("ping exists before pong runs");
+                    if ping.switch(Box::new(())).is_err() {
+                        break;
+                    }
+                }
+            }
+            Box::new(())
+        }
+    });
+    let ping = Builder::new().name("ping").spawn(move |_| {
+        for k in 0..n {
+            say(ping_value(k));
+            if pong.switch(Box::new(())).is_err() {
+                break;
+            }
+        }
+        Box::new(())
+    });
+    ping_cell.set(ping.clone()).ok();
+    let failed = |e: crate::greenlet::GreenletError| ScenarioError::Failed(e.to_string());
+    ping.switch(Box::new(())).map_err(failed)?; // returns when pong has finished
+    if !ping.is_dead() {
+        ping.switch(Box::new(())).map_err(failed)?; // ping's last switch returns; it finishes
+    }
+    let printed = printed.borrow().clone();
+    Ok(printed)
+}
+// ANCHOR_END: greenlet
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +274,21 @@ mod tests {
     #[test]
     fn classic_order_for_two_turns() {
         assert_eq!(expected(2), ["12", "56", "34", "78"]);
+    }
+
+    #[test]
+    fn every_backend_prints_the_classic_order() {
+        for backend in SCENARIO.backends {
+            let outcome = run(*backend, &Config::quiet()).unwrap();
+            assert!(outcome.ok, "{backend}: {}", outcome.detail);
+            let outcome = run(*backend, &Config::quiet().with_n(5)).unwrap();
+            assert!(outcome.ok, "{backend} n=5: {}", outcome.detail);
+        }
+    }
+
+    #[test]
+    fn greenlets_print_12_56_34_78() {
+        assert_eq!(greenlets(2, &Config::quiet()).unwrap(), ["12", "56", "34", "78"]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "producer-consumer",
     summary: "a producer hands items 1..=n to a consumer, which answers each with a status",
     default_n: 5,
-    backends: &[Backend::Threads, Backend::Aio],
+    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::May, Backend::Aio],
     run,
 };
 
@@ -37,6 +37,9 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let log = match backend {
         Backend::Threads => threads(n, config)?,
+        Backend::May => may(n, config)?,
+        Backend::Generator => generator(n, config)?,
+        Backend::Greenlet => greenlets(n, config)?,
         Backend::Aio => crate::aio::scenarios::producer_consumer(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
@@ -116,3 +119,195 @@ fn threads(n: u64, config: &Config) -> Result<Log, ScenarioError> {
     Ok(log)
 }
 // ANCHOR_END: threads
+
+// ANCHOR: may
+/// may coroutines: the producer sends each item on a may channel and parks
+/// on a second one for the answer; the consumer is a coroutine too.
+fn may(n: u64, config: &Config) -> Result<Log, ScenarioError> {
+    use crate::gevent::may as gevent;
+
+    super::sleepers::configure_may(config)?;
+    let (items_tx, items_rx) = gevent::channel::<u64>();
+    let (answers_tx, answers_rx) = gevent::channel::<String>();
+    let consumer = {
+        let config = config.clone();
+        gevent::try_spawn(move || {
+            let id = trace::task("consumer");
+            let mut consumed = Vec::new();
+            trace::record(id, State::Waiting(Wait::Sync));
+            for item in items_rx {
+                trace::record(id, State::Running);
+                config.say(format_args!("[consumer] consuming {item}"));
+                consumed.push(item);
+                trace::record(id, State::Waiting(Wait::Sync));
+                if answers_tx.send(STATUS.to_string()).is_err() {
+                    break;
+                }
+            }
+            trace::record(id, State::Done);
+            consumed
+        })?
+    };
+    let producer = {
+        let config = config.clone();
+        gevent::try_spawn(move || {
+            let id = trace::task("producer");
+            let mut answers = Vec::new();
+            for item in 1..=n {
+                trace::record(id, State::Running);
+                config.say(format_args!("[producer] producing {item}"));
+                trace::record(id, State::Waiting(Wait::Sync));
+                if items_tx.send(item).is_err() {
+                    break;
+                }
+                match answers_rx.recv() {
+                    Ok(answer) => {
+                        trace::record(id, State::Running);
+                        config.say(format_args!("[producer] consumer answered {answer}"));
+                        answers.push(answer);
+                    }
+                    Err(_) => break,
+                }
+            }
+            trace::record(id, State::Done);
+            answers
+        })?
+    };
+    let failed = |e: gevent::JoinError| ScenarioError::Failed(e.to_string());
+    let answers = producer.join().map_err(failed)?;
+    let consumed = consumer.join().map_err(failed)?;
+    Ok(Log { consumed, answers })
+}
+// ANCHOR_END: may
+// ANCHOR: generator
+/// A generator: the classic `consumer()` generator, driven by a producer
+/// loop with `send`. The consumer is the generator; the producer is plain
+/// code in the caller.
+///
+/// ```text
+/// def consumer():                     # Python, for comparison
+///     r = ''
+///     while True:
+///         n = yield r
+///         if not n:
+///             return
+///         print('[consumer] consuming %s' % n)
+///         r = '200 OK'
+/// ```
+///
+/// Its input is an `Option<u64>` so that it can be primed with `send(None)`
+/// exactly as in Python; a corolab generator would also accept the first
+/// item in its first `send` (see `crate::generator`).
+fn generator(n: u64, config: &Config) -> Result<Log, ScenarioError> {
+    use crate::generator::{Generator, Step};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let consumed = Rc::new(RefCell::new(Vec::new()));
+    let consumer = {
+        let (consumed, config) = (consumed.clone(), config.clone());
+        Generator::with_options("consumer", crate::stack::DEFAULT_SIZE, move |co, _prime: Option<u64>| {
+            let mut answer = String::new();
+            loop {
+                let Ok(Some(item)) = co.yield_(answer) else { return };
+                config.say(format_args!("[consumer] consuming {item}"));
+                consumed.borrow_mut().push(item);
+                answer = STATUS.to_string();
+            }
+        })
+    };
+    let failed = |why: String| ScenarioError::Failed(why);
+    let producer = trace::task("producer");
+    let mut log = Log::default();
+    trace::record(producer, State::Running);
+    consumer.send(None).map_err(|e| failed(e.to_string()))?; // prime: run to the first yield
+    for item in 1..=n {
+        config.say(format_args!("[producer] producing {item}"));
+        trace::record(producer, State::Waiting(Wait::Switch));
+        let step = consumer.send(Some(item)).map_err(|e| failed(e.to_string()))?;
+        trace::record(producer, State::Running);
+        match step {
+            Step::Yielded(answer) => {
+                config.say(format_args!("[producer] consumer answered {answer}"));
+                log.answers.push(answer);
+            }
+            Step::Returned(()) => return Err(failed("the consumer stopped early".into())),
+        }
+    }
+    consumer.close();
+    trace::record(producer, State::Done);
+    log.consumed = consumed.borrow().clone();
+    Ok(log)
+}
+// ANCHOR_END: generator
+
+// ANCHOR: greenlet
+/// Greenlets: a producer and a consumer switch to each other directly, the
+/// item going one way and the answer the other. The consumer's parent is
+/// the producer, so when the producer sends `None` the consumer's function
+/// returns and control goes back to the producer.
+fn greenlets(n: u64, config: &Config) -> Result<Log, ScenarioError> {
+    use crate::greenlet::{Builder, Greenlet, GreenletError, Value};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let log = Rc::new(RefCell::new(Log::default()));
+    let producer = Builder::new().name("producer").spawn({
+        let (log, config) = (log.clone(), config.clone());
+        move |_| -> Value {
+            let consumer = Builder::new().name("consumer").spawn({
+                let (log, config) = (log.clone(), config.clone());
+                move |first| {
+                    let producer = Greenlet::current().parent().expect("the producer");
+                    let mut next = first;
+                    while let Ok(Some(item)) = next.downcast::<Option<u64>>().map(|b| *b) {
+                        config.say(format_args!("[consumer] consuming {item}"));
+                        log.borrow_mut().consumed.push(item);
+                        match producer.switch(Box::new(STATUS.to_string())) {
+                            Ok(v) => next = v,
+                            Err(_) => break,
+                        }
+                    }
+                    Box::new(())
+                }
+            });
+            for item in 1..=n {
+                config.say(format_args!("[producer] producing {item}"));
+                match consumer.switch(Box::new(Some(item))).map(|v| v.downcast::<String>()) {
+                    Ok(Ok(answer)) => {
+                        config.say(format_args!("[producer] consumer answered {answer}"));
+                        log.borrow_mut().answers.push(*answer);
+                    }
+                    _ => return Box::new(Err::<(), _>(format!("no answer for item {item}"))),
+                }
+            }
+            // The consumer returns on `None`, back to us: its parent.
+            let _ = consumer.switch(Box::new(None::<u64>));
+            Box::new(Ok::<(), String>(()))
+        }
+    });
+    let result =
+        producer.switch(Box::new(())).map_err(|e: GreenletError| ScenarioError::Failed(e.to_string()))?;
+    if let Ok(outcome) = result.downcast::<Result<(), String>>() {
+        (*outcome).map_err(ScenarioError::Failed)?;
+    }
+    let log = std::mem::take(&mut *log.borrow_mut());
+    Ok(log)
+}
+// ANCHOR_END: greenlet
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_backend_hands_over_every_item() {
+        for backend in SCENARIO.backends {
+            for n in [0, 1, 5] {
+                let outcome = run(*backend, &Config::quiet().with_n(n)).unwrap();
+                assert!(outcome.ok, "{backend} n={n}: {}", outcome.detail);
+                assert_eq!(outcome.items, n);
+            }
+        }
+    }
+}

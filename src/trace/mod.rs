@@ -36,14 +36,17 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod svg;
 mod terminal;
 
+use std::cell::Cell;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-pub use terminal::Axis;
+pub use svg::MAX_LANES;
+pub use terminal::{Axis, format_duration};
 
 /// What a task is waiting on while it is not running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -130,11 +133,21 @@ impl Trace {
     pub fn timeline(&self, width: usize, axis: Axis) -> String {
         terminal::render(self, width, axis)
     }
+
+    /// Draws the trace as an SVG picture titled `title`: one lane per task
+    /// (at most [`MAX_LANES`]), colour by state, with a legend and an axis.
+    pub fn svg(&self, title: &str, axis: Axis) -> String {
+        svg::render(self, title, axis)
+    }
 }
 
 /// Whether a recording is alive. Read with `Relaxed`: a racing event at the
 /// start or end of a recording may be kept or dropped, which is harmless.
 static ON: AtomicBool = AtomicBool::new(false);
+
+/// Counts recordings started, so a task id handed out in one recording is
+/// not reused in the next (see [`LazyTask`]).
+static EPOCH: AtomicU64 = AtomicU64::new(0);
 
 /// The recording in progress, or `None`.
 static CURRENT: Mutex<Option<Collector>> = Mutex::new(None);
@@ -156,6 +169,7 @@ pub fn is_on() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
+// ANCHOR: record
 /// Names a task for the trace and returns its id. While recording is off it
 /// returns [`TaskId::NONE`] without formatting the name, so pass
 /// `format_args!` rather than a `String` you built beforehand.
@@ -195,6 +209,40 @@ fn record_slow(task: TaskId, state: State) {
         c.trace.events.push(Event { at, task, state });
     }
 }
+// ANCHOR_END: record
+
+/// A task id named on first use in each recording, for long-lived things
+/// (a thread's main greenlet) that outlive one recording: the id a previous
+/// recording handed out is never reused in the next one.
+#[derive(Debug, Default)]
+pub struct LazyTask {
+    /// The epoch the id was handed out in, and the id.
+    cell: Cell<(u64, u32)>,
+}
+
+impl LazyTask {
+    /// A task not yet named.
+    pub const fn new() -> LazyTask {
+        LazyTask { cell: Cell::new((0, u32::MAX)) }
+    }
+
+    /// Its id in the current recording, naming it with `name()` the first
+    /// time; [`TaskId::NONE`] while recording is off.
+    #[inline]
+    pub fn id<D: fmt::Display>(&self, name: impl FnOnce() -> D) -> TaskId {
+        if !is_on() {
+            return TaskId::NONE;
+        }
+        let epoch = EPOCH.load(Ordering::Relaxed);
+        let (at, id) = self.cell.get();
+        if at == epoch && id != u32::MAX {
+            return TaskId(id);
+        }
+        let id = task(name());
+        self.cell.set((epoch, id.0));
+        id
+    }
+}
 
 /// A recording in progress: events are kept from [`Recording::start`] until
 /// [`Recording::finish`] (or until it is dropped, which discards them).
@@ -213,6 +261,7 @@ impl Recording {
     /// Starts recording events.
     pub fn start() -> Recording {
         *collector() = Some(Collector { started: Instant::now(), trace: Trace::default() });
+        EPOCH.fetch_add(1, Ordering::Relaxed);
         ON.store(true, Ordering::Relaxed);
         Recording { _private: () }
     }

@@ -1,0 +1,281 @@
+//! Greenlet semantics, as Python's greenlet documents them.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use corolab::greenlet::{self, Builder, Greenlet, GreenletError, Value};
+
+fn unit() -> Value {
+    Box::new(())
+}
+
+fn int(v: Value) -> i64 {
+    *v.downcast::<i64>().expect("an i64")
+}
+
+#[test]
+fn classic_demo_prints_12_56_34() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let gr2_slot: Rc<RefCell<Option<Greenlet>>> = Rc::default();
+    let (l1, l2, slot) = (log.clone(), log.clone(), gr2_slot.clone());
+    let gr1 = Greenlet::new(move |_| {
+        l1.borrow_mut().push(12);
+        let gr2 = slot.borrow().clone().unwrap();
+        gr2.switch(unit()).unwrap();
+        l1.borrow_mut().push(34);
+        unit()
+    });
+    let gr1c = gr1.clone();
+    let gr2 = Greenlet::new(move |_| {
+        l2.borrow_mut().push(56);
+        gr1c.switch(unit()).unwrap();
+        l2.borrow_mut().push(78);
+        unit()
+    });
+    *gr2_slot.borrow_mut() = Some(gr2.clone());
+    gr1.switch(unit()).unwrap();
+    // gr1 finished after 34 and went back to main; gr2 is suspended.
+    assert_eq!(*log.borrow(), [12, 56, 34]);
+    assert!(gr1.is_dead());
+    assert!(!gr2.is_dead());
+}
+
+#[test]
+fn switch_values_travel_both_ways() {
+    let g = Greenlet::new(|first| {
+        let main = Greenlet::current().parent().unwrap();
+        let second = main.switch(Box::new(int(first) * 10)).unwrap();
+        Box::new(int(second) + 1)
+    });
+    assert_eq!(int(g.switch(Box::new(4_i64)).unwrap()), 40);
+    assert!(!g.is_dead());
+    assert_eq!(int(g.switch(Box::new(7_i64)).unwrap()), 8);
+    assert!(g.is_dead());
+}
+
+#[test]
+fn switch_to_a_dead_greenlet_is_an_error() {
+    let g = Greenlet::new(|v| v);
+    g.switch(unit()).unwrap();
+    assert!(matches!(g.switch(unit()), Err(GreenletError::Dead)));
+}
+
+#[test]
+fn panic_reaches_the_parent_as_an_error() {
+    let g = Greenlet::new(|_| panic!("boom in greenlet"));
+    match g.switch(unit()) {
+        Err(GreenletError::Panicked(msg)) => assert!(msg.contains("boom in greenlet")),
+        other => panic!("expected Panicked, got {other:?}"),
+    }
+    assert!(g.is_dead());
+}
+
+#[test]
+fn panic_crosses_a_switch_to_a_non_main_parent() {
+    // main -> outer -> inner; inner panics; outer's pending switch gets the error.
+    let outer = Greenlet::new(|_| {
+        let inner = Greenlet::new(|_| panic!("inner failed"));
+        match inner.switch(unit()) {
+            Err(GreenletError::Panicked(msg)) => Box::new(msg),
+            other => Box::new(format!("unexpected {other:?}")),
+        }
+    });
+    let out = outer.switch(unit()).unwrap();
+    assert!(out.downcast::<String>().unwrap().contains("inner failed"));
+}
+
+#[test]
+fn result_skips_dead_parents() {
+    let child_slot: Rc<RefCell<Option<Greenlet>>> = Rc::default();
+    let slot = child_slot.clone();
+    let parent = Greenlet::new(move |_| {
+        let child = Greenlet::new(|_| {
+            // switch to main while our parent finishes
+            let main = Greenlet::current().parent().unwrap().parent().unwrap();
+            main.switch(unit()).unwrap();
+            Box::new(99_i64)
+        });
+        *slot.borrow_mut() = Some(child.clone());
+        child.switch(unit()).unwrap();
+        unit()
+    });
+    parent.switch(unit()).unwrap();
+    let child = child_slot.borrow().clone().unwrap();
+    // Finish the parent, which is suspended in child.switch: it returns to main.
+    parent.switch(unit()).unwrap();
+    assert!(parent.is_dead());
+    // Now the child's result goes to main, its nearest live ancestor.
+    assert_eq!(int(child.switch(unit()).unwrap()), 99);
+}
+
+#[test]
+fn throw_makes_pending_switch_return_thrown() {
+    let g = Greenlet::new(|_| {
+        let main = Greenlet::current().parent().unwrap();
+        match main.switch(unit()) {
+            Err(GreenletError::Thrown(err)) => Box::new(err.to_string()),
+            other => Box::new(format!("unexpected {other:?}")),
+        }
+    });
+    g.switch(unit()).unwrap();
+    let out = g.throw("stop now").unwrap();
+    assert_eq!(*out.downcast::<String>().unwrap(), "stop now");
+}
+
+#[test]
+fn throw_into_unstarted_greenlet_kills_it_without_running() {
+    let ran = Rc::new(RefCell::new(false));
+    let r = ran.clone();
+    let g = Greenlet::new(move |v| {
+        *r.borrow_mut() = true;
+        v
+    });
+    match g.throw("never run") {
+        Err(GreenletError::Thrown(err)) => assert_eq!(err.to_string(), "never run"),
+        other => panic!("expected Thrown in the parent, got {other:?}"),
+    }
+    assert!(g.is_dead());
+    assert!(!*ran.borrow());
+}
+
+struct SetOnDrop(Rc<RefCell<bool>>);
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        *self.0.borrow_mut() = true;
+    }
+}
+
+#[test]
+fn dropping_a_suspended_greenlet_runs_its_destructors() {
+    let dropped = Rc::new(RefCell::new(false));
+    let d = dropped.clone();
+    let g = Greenlet::new(move |_| {
+        let _guard = SetOnDrop(d);
+        let main = Greenlet::current().parent().unwrap();
+        main.switch(unit()).unwrap();
+        unreachable!("never resumed");
+    });
+    g.switch(unit()).unwrap();
+    assert!(!*dropped.borrow());
+    drop(g);
+    assert!(*dropped.borrow());
+}
+
+#[test]
+fn current_parent_and_names() {
+    let main = Greenlet::current();
+    let g = Builder::new().name("worker").stack_size(64 * 1024).spawn(|_| {
+        let me = Greenlet::current();
+        Box::new((me.name().unwrap().to_string(), me.parent().unwrap().is_main()))
+    });
+    assert!(!g.is_started());
+    let (name, parent_is_main) = *g.switch(unit()).unwrap().downcast::<(String, bool)>().unwrap();
+    assert_eq!(name, "worker");
+    assert!(parent_is_main);
+    assert!(g.is_started() && g.is_dead());
+    assert_eq!(Greenlet::current(), main);
+}
+
+#[test]
+fn with_parent_sends_result_to_that_parent() {
+    let collector = Greenlet::new(|first| {
+        // receives the child's result
+        Box::new(int(first) + 1000)
+    });
+    let collector_started = Greenlet::new(|v| v); // unrelated, to show ids differ
+    assert_ne!(collector.id(), collector_started.id());
+    let child = Greenlet::with_parent(|_| Box::new(5_i64), &collector);
+    // main -> child; child returns 5 to collector (started with 5), which returns 1005 to main.
+    assert_eq!(int(child.switch(unit()).unwrap()), 1005);
+    assert!(collector.is_dead());
+}
+
+fn depth(n: u64) -> u64 {
+    let pad = std::hint::black_box([0u8; 64]);
+    if n == 0 { pad[0] as u64 } else { 1 + depth(n - 1) + pad[1] as u64 }
+}
+
+#[test]
+fn deep_recursion_fits_in_the_default_stack() {
+    // 256 KiB default stack; ~100-200 bytes a frame in debug builds.
+    let g = Greenlet::new(|_| Box::new(depth(1000)));
+    assert_eq!(*g.switch(unit()).unwrap().downcast::<u64>().unwrap(), 1000);
+}
+
+#[test]
+fn settrace_sees_each_switch() {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    greenlet::settrace(Some(Box::new(move |from, to, _at| {
+        s.borrow_mut().push((from.name().unwrap_or("?").to_string(), to.name().unwrap_or("?").to_string()));
+    })));
+    let g = Builder::new().name("g").spawn(|_| {
+        Greenlet::current().parent().unwrap().switch(unit()).unwrap();
+        unit()
+    });
+    g.switch(unit()).unwrap();
+    g.switch(unit()).unwrap();
+    greenlet::settrace(None);
+    let seen = seen.borrow();
+    let pairs: Vec<(&str, &str)> = seen.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(pairs, [("main", "g"), ("g", "main"), ("main", "g"), ("g", "main")]);
+}
+
+#[test]
+fn many_greenlets_reuse_pooled_stacks() {
+    for i in 0..2000_i64 {
+        let g = Greenlet::new(move |_| Box::new(i));
+        assert_eq!(int(g.switch(unit()).unwrap()), i);
+    }
+    assert!(corolab::stack::pooled() >= 1);
+}
+
+#[test]
+fn switching_from_a_generator_inside_a_greenlet_is_refused() {
+    use corolab::generator::{Generator, Step};
+    let g = Greenlet::new(|_| {
+        let main = Greenlet::current().parent().unwrap();
+        let inner: Generator<(), (), String> = Generator::new(move |_, ()| match main.switch(unit()) {
+            Err(err) => format!("{err}"),
+            Ok(_) => "switched".to_string(),
+        });
+        match inner.send(()) {
+            Ok(Step::Returned(text)) => Box::new(text),
+            other => Box::new(format!("unexpected {other:?}")),
+        }
+    });
+    let text = *g.switch(unit()).unwrap().downcast::<String>().unwrap();
+    assert!(text.contains("inside a generator"), "{text}");
+}
+
+#[test]
+fn greenlets_run_inside_a_generator_on_the_main_greenlet() {
+    use corolab::generator::Generator;
+    // The main greenlet can switch from anywhere on its own thread, even from a generator's stack.
+    let gen_of_greenlets: Generator<(), i64, ()> = Generator::new(|co, ()| {
+        for i in 0..3_i64 {
+            let g = Greenlet::new(move |_| Box::new(i * 2));
+            co.yield_(int(g.switch(unit()).unwrap())).unwrap();
+        }
+    });
+    assert_eq!(gen_of_greenlets.collect::<Vec<_>>(), [0, 2, 4]);
+}
+
+#[test]
+fn trace_has_a_lane_per_greenlet() {
+    use corolab::trace::{self, State, Wait};
+    let recording = trace::Recording::start();
+    let g = Builder::new().name("traced").spawn(|_| {
+        Greenlet::current().parent().unwrap().switch(unit()).unwrap();
+        unit()
+    });
+    g.switch(unit()).unwrap();
+    g.switch(unit()).unwrap();
+    let t = recording.finish();
+    let lane = |name: &str| t.tasks.iter().position(|n| n == name).expect(name);
+    let (ours, main) = (lane("traced"), lane("main"));
+    let states =
+        |idx: usize| t.events.iter().filter(|e| e.task.index() == idx).map(|e| e.state).collect::<Vec<_>>();
+    assert_eq!(states(ours), [State::Running, State::Waiting(Wait::Switch), State::Running, State::Done]);
+    assert_eq!(states(main).first(), Some(&State::Waiting(Wait::Switch)));
+}
