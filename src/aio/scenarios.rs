@@ -1,9 +1,8 @@
 //! The `aio` backend of every scenario, one plain function each.
 //!
-//! `pingpong` and `producer-consumer` call [`pingpong`] and
-//! [`producer_consumer`] from their `aio` arm; `blocking` and `multicore`
-//! call [`blocking`] and [`multicore`]; [`sleepers`] and [`echo`] are ready
-//! for the `sleepers` and `echo` scenario files to call from theirs. Tasks
+//! Each scenario file's `aio` arm calls the function of the same name here
+//! (`pingpong`, `producer_consumer`, `sleepers`, `echo`, `blocking`,
+//! `multicore`). Tasks
 //! record their trace events themselves (the loop records Running and
 //! Ready, each await point its Waiting kind, the task's end Done), so every
 //! function here draws a timeline under `--trace`.
@@ -134,6 +133,8 @@ pub fn sleepers(n: u64, delay: Duration, config: &Config) -> Result<Outcome, Sce
         Ok::<_, ScenarioError>(woke)
     })?;
     let took = started.elapsed();
+    // No sleeper can wake early: a `Sleep` completes only once its deadline
+    // (set when it was created, before the task was spawned) has passed.
     // Concurrent sleeps overlap: all of them should take well under n × delay
     // (allowing generous slack for a busy machine and for spawning a million).
     let overlapped = n < 2 || took < delay * 2 + Duration::from_secs(5);
@@ -143,11 +144,6 @@ pub fn sleepers(n: u64, delay: Duration, config: &Config) -> Result<Outcome, Sce
     Ok(Outcome { items: woke, unit: "sleepers", ok, detail })
 }
 // ANCHOR_END: sleepers
-
-/// The message client `c` sends as its `m`-th: fixed size, self-describing.
-fn echo_message(c: u64, m: u64) -> Vec<u8> {
-    format!("client {c:06} message {m:08} {}\n", "x".repeat(24)).into_bytes()
-}
 
 // ANCHOR: echo
 /// `echo`: a server task echoes whatever each connection sends; `clients`
@@ -184,7 +180,7 @@ pub fn echo(clients: u64, messages: u64, config: &Config) -> Result<Outcome, Sce
                     let stream = TcpStream::connect(addr).await?;
                     let mut good = 0u64;
                     for m in 0..messages {
-                        let message = echo_message(c, m);
+                        let message = crate::scenarios::echo::message(c, m); // the workload every backend sends
                         stream.write_all(&message).await?;
                         let mut back = vec![0; message.len()];
                         stream.read_exact(&mut back).await?;
