@@ -176,6 +176,16 @@ impl TcpListener {
         Ok(TcpListener { source: Source::new(listener)? })
     }
 
+    /// Wraps a bound std listener (made non-blocking here).
+    ///
+    /// # Panics
+    ///
+    /// On a thread without an [`EventLoop`](super::EventLoop).
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener { source: Source::new(listener)? })
+    }
+
     /// The address it listens on.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.source.io.local_addr()
@@ -241,6 +251,13 @@ impl TcpStream {
     /// This end's address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.source.io.local_addr()
+    }
+
+    /// A blocking std handle to the same socket (a duplicated descriptor),
+    /// for another thread to shut it down or inspect it. Reading or writing
+    /// through it bypasses the loop.
+    pub fn try_clone_std(&self) -> io::Result<std::net::TcpStream> {
+        Ok(std::net::TcpStream::from(self.source.io.as_fd().try_clone_to_owned()?))
     }
 
     /// Sets `TCP_NODELAY` (send small writes at once, no Nagle delay).

@@ -205,6 +205,63 @@ pub fn echo(clients: u64, messages: u64, config: &Config) -> Result<Outcome, Sce
 }
 // ANCHOR_END: echo
 
+// ANCHOR: echo_server
+/// The aio echo server for `corolab serve echo --backend aio`: runs a loop
+/// on this thread, a task per connection. It sends `()` on `stopped` once
+/// it has stopped accepting (after `stop` is set and the acceptor woken),
+/// then keeps serving the open connections until each closes, so the
+/// caller can shut them down (`Served::shutdown_all`) and wait for them.
+pub fn echo_server(
+    listener: std::net::TcpListener,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    served: std::sync::Arc<crate::scenarios::echo::Served>,
+    stopped: crossbeam_channel::Sender<()>,
+) -> std::io::Result<()> {
+    use std::sync::atomic::Ordering;
+    super::run(async move {
+        let listener = TcpListener::from_std(listener)?;
+        let mut handlers = Vec::new();
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    super::sleep(crate::scenarios::echo::ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            };
+            if stop.load(Ordering::Acquire) {
+                break;
+            }
+            let _ = stream.set_nodelay(true);
+            let key = served.open(stream.try_clone_std());
+            let served = served.clone();
+            handlers.push(super::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let mut echoed = 0u64;
+                let end = loop {
+                    let n = match stream.read(&mut buf).await {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => n,
+                        Err(e) => break Err(e),
+                    };
+                    if let Err(e) = stream.write_all(&buf[..n]).await {
+                        break Err(e);
+                    }
+                    echoed += n as u64;
+                };
+                served.close(key, (echoed, end));
+            }));
+            handlers.retain(|h: &super::Task<()>| !h.is_done());
+        }
+        let _ = stopped.send(());
+        for handler in handlers {
+            let _ = handler.await;
+        }
+        Ok(())
+    })
+}
+// ANCHOR_END: echo_server
+
 // ANCHOR: blocking
 /// `blocking`: `n` tasks each make a blocking call (a thread sleep of
 /// `delay`). With `through_executor` false they call it on the loop itself,
