@@ -49,6 +49,8 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let results = match backend {
         Backend::Threads => threads(clients, n, config)?,
         Backend::May => may(clients, n, config)?,
+        // The aio clients count the echoes they verified byte for byte; see
+        // `aio::scenarios::echo`.
         Backend::Aio => return crate::aio::scenarios::echo(clients, n, config),
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };

@@ -39,8 +39,8 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::Sequential => sequential(n, delay, config),
         Backend::Threads => threads(n, delay, config)?,
         Backend::May => may(n, delay, config)?,
-        // aio checks itself and keeps no per-sleeper record, so that a
-        // million sleepers fit in about 200 MiB (see `aio::scenarios`).
+        // The aio loop checks its own run (every task woke, and the sleeps
+        // overlapped); see `aio::scenarios::sleepers`.
         Backend::Aio => return crate::aio::scenarios::sleepers(n, delay, config),
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
