@@ -13,6 +13,8 @@
 //! | `sleepers_100k` | spawn 100,000 tasks that each sleep 10 ms, and join them all |
 //! | `echo` | one 64-byte message over 127.0.0.1 and its echo back (client and server tasks on the same loop) |
 //!
+//! | `cross_thread` | a plain thread hands the loop a future and blocks for its result (`spawn_threadsafe().wait()` vs tokio `Handle::spawn` + a blocking oneshot); **not** meaningful pinned: run it unpinned, `cargo bench --bench aio -- cross_thread` |
+//!
 //! The 1,000,000-sleeper peak-memory comparison is `benches/aio_million.rs`
 //! (one fresh process per runtime, so each peak is its own).
 
@@ -208,5 +210,43 @@ fn echo(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, spawn_await, pingpong, sleepers, echo);
+fn cross_thread(c: &mut Criterion) {
+    let mut g = c.benchmark_group("cross_thread");
+    g.bench_function("aio", |b| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let lp = aio::EventLoop::new();
+            tx.send(lp.handle()).unwrap();
+            lp.run_forever();
+        });
+        let handle = rx.recv().unwrap();
+        b.iter(|| black_box(handle.spawn_threadsafe(async { black_box(1) }).wait().unwrap()));
+        handle.stop().unwrap();
+        thread.join().unwrap();
+    });
+    g.bench_function("tokio_current_thread", |b| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio_rt();
+            tx.send(rt.handle().clone()).unwrap();
+            rt.block_on(async {
+                stop_rx.await.ok();
+            });
+        });
+        let handle = rx.recv().unwrap();
+        b.iter(|| {
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel(1);
+            handle.spawn(async move {
+                done_tx.send(black_box(1)).ok();
+            });
+            black_box(done_rx.recv().unwrap())
+        });
+        stop_tx.send(()).ok();
+        thread.join().unwrap();
+    });
+    g.finish();
+}
+
+criterion_group!(benches, spawn_await, pingpong, sleepers, echo, cross_thread);
 criterion_main!(benches);

@@ -15,7 +15,8 @@
 //! | OS threads | [`scenarios`] (`threads` backend) | std threads + crossbeam-channel |
 //!
 //! Start reading at [`scenarios`], which shows the same work on every
-//! model, and [`trace`], which draws who ran when.
+//! model, and [`trace`], which draws who ran when. [`reactor`] is the epoll
+//! poller and timer heap that `aio` and `gevent` share.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
 
 pub mod aio;

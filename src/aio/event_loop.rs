@@ -31,11 +31,12 @@
 //!
 //! # What a production loop would do differently
 //!
-//! tokio registers sockets edge-triggered once and tracks readiness itself;
-//! this loop re-arms a oneshot interest per wait (one `epoll_ctl` each),
-//! which is simpler to prove correct. tokio also uses a timer wheel rather
-//! than a heap, and a lock-free queue for remote wakeups. The benches say
-//! what these choices cost.
+//! Like tokio, sockets are registered edge-triggered once (see `net.rs` for
+//! why that is safe here without tokio's readiness bookkeeping). tokio uses
+//! a timer wheel rather than a heap, a lock-free queue for remote wakeups,
+//! work stealing across threads in its multi-thread runtime, and cooperative
+//! budgets that force a busy task to yield. The benches say what the simpler
+//! choices cost.
 #![forbid(unsafe_code)]
 
 use super::callback::{Callback, Handle};
@@ -44,7 +45,7 @@ use super::executor::ThreadPool;
 use super::future::SettableFuture;
 use super::handle::LoopHandle;
 use super::task::{self, Meta, Task};
-use crate::reactor::{Events, Interest, Poller, TimerId, Timers};
+use crate::reactor::{Events, Poller, TimerId, Timers};
 use crate::trace::{self, State};
 use async_task::Runnable;
 use std::cell::{Cell, RefCell};
@@ -94,8 +95,6 @@ pub(crate) enum TimerEntry {
 pub(crate) struct IoSlot {
     pub(crate) reader: Option<Waker>,
     pub(crate) writer: Option<Waker>,
-    /// The interest the poller holds right now (off after each event).
-    pub(crate) armed: Interest,
 }
 
 /// Work handed over from other threads.
@@ -390,16 +389,13 @@ impl Inner {
             let (reader, writer) = {
                 let mut io = self.io.borrow_mut();
                 match io.get_mut(ready.key).and_then(Option::as_mut) {
-                    Some(slot) => {
-                        slot.armed = Interest::NONE; // oneshot: the event disarmed it
-                        (slot.reader.take(), slot.writer.take())
-                    }
+                    Some(slot) => (slot.reader.take(), slot.writer.take()),
                     None => (None, None),
                 }
             };
             // Both directions are woken: a waiter whose direction is not
-            // ready retries, gets WouldBlock, and re-arms. Rare, and simpler
-            // than re-arming the other direction here.
+            // ready retries, gets WouldBlock, and parks again. Rare (it needs
+            // a reader and a writer parked on one socket), and simple.
             if let Some(w) = reader {
                 w.wake();
             }
@@ -665,7 +661,12 @@ impl EventLoop {
             if main.woken.swap(false, Ordering::AcqRel) {
                 task::begin_step(id, false);
                 trace::record(id, State::Running);
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                let started = inner.debug.on.get().then(Instant::now);
+                let poll = future.as_mut().poll(&mut cx);
+                if let Some(started) = started {
+                    inner.check_slow(started, || "the main future".to_string());
+                }
+                if let Poll::Ready(output) = poll {
                     trace::record(id, State::Done);
                     return output;
                 }

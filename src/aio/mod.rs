@@ -36,6 +36,9 @@
 //!
 //! | asyncio | here | file |
 //! | --- | --- | --- |
+//! Each module's docs explain its part (the map below names them); start
+//! with [`event_loop`], then [`task`].
+//!
 //! | `asyncio.run`, `new_event_loop`, `run_until_complete`, `run_forever`, `stop` | [`run`], [`EventLoop`] | `event_loop.rs` |
 //! | `create_task`, `Task.cancel/done/add_done_callback` | [`spawn`], [`Task`] | `task.rs` |
 //! | `loop.create_future()`, `Future.set_result` | [`SettableFuture`] | `future.rs` |
@@ -67,25 +70,57 @@
 //! - Done callbacks run as the task finishes, borrowing its result, rather
 //!   than being scheduled with `call_soon`.
 //!
+//! # What may cross threads
+//!
+//! A loop's tasks, and the handles to them, stay on the loop's thread:
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! corolab::aio::run(async {
+//!     send(corolab::aio::spawn(async {})); // Task is !Send
+//! });
+//! ```
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! send(corolab::aio::EventLoop::new()); // so is the loop
+//! ```
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! send(corolab::aio::Queue::<u32>::unbounded()); // and its sync primitives
+//! ```
+//!
+//! What other threads may hold is the [`LoopHandle`] and the
+//! [`ConcurrentFuture`]s it returns:
+//!
+//! ```
+//! fn send_sync<T: Send + Sync + Clone>(_: T) {}
+//! fn send<T: Send>(_: T) {}
+//! let lp = corolab::aio::EventLoop::new();
+//! send_sync(lp.handle());
+//! send(lp.handle().spawn_threadsafe(async { 1 }));
+//! ```
+//!
 //! Every file here forbids `unsafe` except `net.rs`, which registers sockets
 //! with the poller (one `unsafe` call, justified there).
 
-mod callback;
-mod combinators;
-mod concurrent;
+pub mod callback;
+pub mod combinators;
+pub mod concurrent;
 pub mod debug;
-mod error;
-mod event_loop;
-mod executor;
-mod future;
-mod handle;
-mod iter;
-mod net;
-mod pool;
+pub mod error;
+pub mod event_loop;
+pub mod executor;
+pub mod future;
+pub mod handle;
+pub mod iter;
+pub mod net;
+pub mod pool;
 pub mod scenarios;
-mod sync;
-mod task;
-mod time;
+pub mod sync;
+pub mod task;
+pub mod time;
 
 pub use callback::Handle;
 pub use combinators::{AsCompleted, ReturnWhen, as_completed, gather, gather_all, wait};

@@ -1,9 +1,8 @@
 //! The `aio` backend of every scenario, one plain function each.
 //!
-//! `pingpong` and `producer-consumer` call [`pingpong`] and
-//! [`producer_consumer`] from their `aio` arm; `blocking` and `multicore`
-//! call [`blocking`] and [`multicore`]; [`sleepers`] and [`echo`] are ready
-//! for the `sleepers` and `echo` scenario files to call from theirs. Tasks
+//! Each scenario file's `aio` arm calls the function of the same name here
+//! (`pingpong`, `producer_consumer`, `sleepers`, `echo`, `blocking`,
+//! `multicore`). Tasks
 //! record their trace events themselves (the loop records Running and
 //! Ready, each await point its Waiting kind, the task's end Done), so every
 //! function here draws a timeline under `--trace`.
@@ -134,6 +133,8 @@ pub fn sleepers(n: u64, delay: Duration, config: &Config) -> Result<Outcome, Sce
         Ok::<_, ScenarioError>(woke)
     })?;
     let took = started.elapsed();
+    // No sleeper can wake early: a `Sleep` completes only once its deadline
+    // (set when it was created, before the task was spawned) has passed.
     // Concurrent sleeps overlap: all of them should take well under n × delay
     // (allowing generous slack for a busy machine and for spawning a million).
     let overlapped = n < 2 || took < delay * 2 + Duration::from_secs(5);
@@ -143,11 +144,6 @@ pub fn sleepers(n: u64, delay: Duration, config: &Config) -> Result<Outcome, Sce
     Ok(Outcome { items: woke, unit: "sleepers", ok, detail })
 }
 // ANCHOR_END: sleepers
-
-/// The message client `c` sends as its `m`-th: fixed size, self-describing.
-fn echo_message(c: u64, m: u64) -> Vec<u8> {
-    format!("client {c:06} message {m:08} {}\n", "x".repeat(24)).into_bytes()
-}
 
 // ANCHOR: echo
 /// `echo`: a server task echoes whatever each connection sends; `clients`
@@ -184,7 +180,7 @@ pub fn echo(clients: u64, messages: u64, config: &Config) -> Result<Outcome, Sce
                     let stream = TcpStream::connect(addr).await?;
                     let mut good = 0u64;
                     for m in 0..messages {
-                        let message = echo_message(c, m);
+                        let message = crate::scenarios::echo::message(c, m); // the workload every backend sends
                         stream.write_all(&message).await?;
                         let mut back = vec![0; message.len()];
                         stream.read_exact(&mut back).await?;
@@ -208,6 +204,63 @@ pub fn echo(clients: u64, messages: u64, config: &Config) -> Result<Outcome, Sce
     Ok(Outcome { items: checked, unit: "messages", ok: checked == want, detail })
 }
 // ANCHOR_END: echo
+
+// ANCHOR: echo_server
+/// The aio echo server for `corolab serve echo --backend aio`: runs a loop
+/// on this thread, a task per connection. It sends `()` on `stopped` once
+/// it has stopped accepting (after `stop` is set and the acceptor woken),
+/// then keeps serving the open connections until each closes, so the
+/// caller can shut them down (`Served::shutdown_all`) and wait for them.
+pub fn echo_server(
+    listener: std::net::TcpListener,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    served: std::sync::Arc<crate::scenarios::echo::Served>,
+    stopped: crossbeam_channel::Sender<()>,
+) -> std::io::Result<()> {
+    use std::sync::atomic::Ordering;
+    super::run(async move {
+        let listener = TcpListener::from_std(listener)?;
+        let mut handlers = Vec::new();
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    super::sleep(crate::scenarios::echo::ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            };
+            if stop.load(Ordering::Acquire) {
+                break;
+            }
+            let _ = stream.set_nodelay(true);
+            let key = served.open(stream.try_clone_std());
+            let served = served.clone();
+            handlers.push(super::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let mut echoed = 0u64;
+                let end = loop {
+                    let n = match stream.read(&mut buf).await {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => n,
+                        Err(e) => break Err(e),
+                    };
+                    if let Err(e) = stream.write_all(&buf[..n]).await {
+                        break Err(e);
+                    }
+                    echoed += n as u64;
+                };
+                served.close(key, (echoed, end));
+            }));
+            handlers.retain(|h: &super::Task<()>| !h.is_done());
+        }
+        let _ = stopped.send(());
+        for handler in handlers {
+            let _ = handler.await;
+        }
+        Ok(())
+    })
+}
+// ANCHOR_END: echo_server
 
 // ANCHOR: blocking
 /// `blocking`: `n` tasks each make a blocking call (a thread sleep of

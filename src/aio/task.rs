@@ -37,8 +37,8 @@
 //!
 //! # Memory
 //!
-//! A task is one allocation: async-task's header, a 16-byte [`Meta`], the
-//! schedule function (one `Arc`) and the [`Guarded`] future. A million
+//! A task is one allocation: async-task's header, a 16-byte `Meta`, the
+//! schedule function (one `Arc`) and the `Guarded` future. A million
 //! sleeping tasks fit in about 200 MiB with their handles and timers (see
 //! `benches/aio_million.rs`). Names live in a side table, only for tasks
 //! that have one.

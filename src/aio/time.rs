@@ -52,6 +52,7 @@ pub struct Sleep {
     yielded: bool,
 }
 
+// ANCHOR: sleep
 impl Future for Sleep {
     type Output = ();
 
@@ -87,6 +88,7 @@ impl Future for Sleep {
         Poll::Pending
     }
 }
+// ANCHOR_END: sleep
 
 // ANCHOR: sleep_drop
 impl Drop for Sleep {

@@ -57,7 +57,7 @@ impl Service {
     /// The backends this service runs on.
     fn backends(self) -> &'static [Backend] {
         match self {
-            Service::Echo => &[Backend::Threads, Backend::Gevent, Backend::May],
+            Service::Echo => &[Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
             Service::Http => corolab::http::server::BACKENDS,
         }
     }
@@ -176,6 +176,21 @@ fn start_echo(backend: Backend, addr: SocketAddr, workers: Option<usize>) -> std
                     Ok(result) => result.map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 }),
+            )
+        }
+        Backend::Aio => {
+            // The loop thread serves the open connections on after the
+            // acceptor stops, so `join` waits for "stopped accepting" only;
+            // the thread ends once `stop()` has closed every connection.
+            let listener = std::net::TcpListener::bind(addr)?;
+            let addr = listener.local_addr()?;
+            let (stopped_tx, stopped_rx) = crossbeam_channel::bounded(1);
+            std::thread::Builder::new()
+                .name("aio-echo".into())
+                .spawn(move || corolab::aio::scenarios::echo_server(listener, s, v, stopped_tx))?;
+            (
+                addr,
+                Box::new(move || stopped_rx.recv().map_err(|_| "the aio server stopped early".to_string())),
             )
         }
         _ => return Err(std::io::Error::other(format!("echo has no {backend} server"))),

@@ -19,7 +19,8 @@
 //! # The two halves
 //!
 //! [`Poller`] wraps the `polling` crate (epoll on Linux). A socket is
-//! registered once under a key; interest is *oneshot*: after the reactor
+//! registered once under a key; interest is *oneshot* by default (the `aio`
+//! loop uses [`Mode::Edge`] instead, see [`Poller`]'s module): after the reactor
 //! reports the socket ready, the interest is switched off until the runtime
 //! asks again with [`Poller::modify`]. Oneshot costs one `epoll_ctl` per wait,
 //! but it cannot lose or duplicate a wakeup: the kernel re-checks readiness
@@ -93,5 +94,5 @@
 mod poller;
 mod timers;
 
-pub use poller::{Events, Interest, Poller, RESERVED_KEY, Readiness};
+pub use poller::{Events, Interest, Mode, Poller, RESERVED_KEY, Readiness};
 pub use timers::{TimerId, Timers};

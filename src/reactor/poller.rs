@@ -2,10 +2,18 @@
 //! cross-thread wakeup.
 //!
 //! A thin layer over `polling::Poller` that fixes the choices corolab's
-//! runtimes share: interest is always oneshot (re-armed with
+//! runtimes share: interest is oneshot by default (re-armed with
 //! [`Poller::modify`] after each event), a wait interrupted by a signal is
 //! an empty wait rather than an error, and the key `usize::MAX` is reserved
 //! (`polling` uses it for [`Poller::notify`]).
+//!
+//! [`Mode::Edge`] is the other choice, for a runtime that always tries the
+//! system call before it parks: the source is registered once for both
+//! directions and reports each new readiness, with no `epoll_ctl` per wait.
+//! It is safe only if no event can slip between the failed try and the
+//! parking, which holds when the thread that parks is the thread that
+//! waits on the poller (a single-threaded loop or hub): events are then
+//! only handled between task steps.
 
 use std::io;
 use std::os::fd::AsFd;
@@ -45,6 +53,17 @@ impl Interest {
     fn event(self, key: usize) -> polling::Event {
         polling::Event::new(key, self.read, self.write)
     }
+}
+
+/// How a registered source reports readiness.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// One event, then silent until [`Poller::modify`] re-arms it.
+    #[default]
+    Oneshot,
+    /// An event each time the source *becomes* ready in an interesting
+    /// direction; never re-armed (see the module docs for when it is safe).
+    Edge,
 }
 
 /// One report from [`Poller::wait`]: the source under `key` is ready.
@@ -138,12 +157,36 @@ impl Poller {
     ///
     /// If `key` is [`RESERVED_KEY`].
     pub unsafe fn add(&self, source: &impl AsFd, key: usize, interest: Interest) -> io::Result<()> {
+        // SAFETY: the same contract as ours, passed on.
+        unsafe { self.add_with_mode(source, key, interest, Mode::Oneshot) }
+    }
+
+    /// [`Poller::add`] with a choice of [`Mode`].
+    ///
+    /// # Safety
+    ///
+    /// As for [`Poller::add`]: `source` must be deleted before it is closed.
+    ///
+    /// # Panics
+    ///
+    /// If `key` is [`RESERVED_KEY`].
+    pub unsafe fn add_with_mode(
+        &self,
+        source: &impl AsFd,
+        key: usize,
+        interest: Interest,
+        mode: Mode,
+    ) -> io::Result<()> {
         assert_ne!(key, RESERVED_KEY, "usize::MAX is the poller's notify key");
         let fd = source.as_fd();
+        let mode = match mode {
+            Mode::Oneshot => polling::PollMode::Oneshot,
+            Mode::Edge => polling::PollMode::Edge,
+        };
         // SAFETY: the caller promises (this function's contract) to delete
         // the source before closing it, which is `polling::Poller::add`'s
         // requirement.
-        unsafe { self.inner.add(&fd, interest.event(key)) }
+        unsafe { self.inner.add_with_mode(&fd, interest.event(key), mode) }
     }
 
     /// Registers `source` under `key` *edge-triggered*: interest stays on
@@ -291,6 +334,25 @@ mod tests {
         // The two notifies collapsed into one: the next wait times out.
         poller.wait(&mut events, Some(Duration::from_millis(1))).unwrap();
         assert!(events.is_empty());
+    }
+
+    #[test]
+    fn edge_mode_reports_each_new_arrival_without_re_arming() {
+        let poller = Poller::new().unwrap();
+        let (mut a, mut b) = pair();
+        // SAFETY: `b` is deleted below, before it is dropped.
+        unsafe { poller.add_with_mode(&b, 3, Interest::READ, Mode::Edge) }.unwrap();
+        let mut events = Events::new();
+        let mut buf = [0; 8];
+        for round in 0..3 {
+            a.write_all(b"x").unwrap();
+            poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
+            assert_eq!(events.len(), 1, "round {round}: one edge per arrival");
+            assert_eq!(b.read(&mut buf).unwrap(), 1);
+            poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
+            assert!(events.is_empty(), "round {round}: no level re-report");
+        }
+        poller.delete(&b).unwrap();
     }
 
     #[test]

@@ -131,6 +131,7 @@ impl LockGuard {
     pub fn release(self) {}
 }
 
+// ANCHOR: guard_drop
 impl Drop for LockGuard {
     fn drop(&mut self) {
         let mut s = self.lock.state.borrow_mut();
@@ -138,3 +139,4 @@ impl Drop for LockGuard {
         s.waiters.wake_one();
     }
 }
+// ANCHOR_END: guard_drop

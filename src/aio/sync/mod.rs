@@ -4,7 +4,7 @@
 //!
 //! They are single-threaded (`Rc` inside, `!Send`): a loop's tasks share them,
 //! and no atomics or OS locks are needed, because only one task runs at a
-//! time. A task that must wait leaves its `Waker` in a FIFO [`WaitList`] and
+//! time. A task that must wait leaves its `Waker` in a FIFO `WaitList` (`waiters.rs`) and
 //! returns `Pending`; whoever frees the resource wakes the first waiter.
 //!
 //! The resources are released by RAII, the Rust form of `async with`:

@@ -1,0 +1,144 @@
+//! A/B runs of aio against tokio's current-thread runtime, for a shared,
+//! noisy machine: the two are run alternately, round after round, and each
+//! round reports both wall time and the thread's CPU time per operation.
+//! Other processes stealing the core inflate wall time but not (much) CPU
+//! time, so the CPU-time medians are the fairer comparison here; criterion's
+//! wall-clock figures in `benches/aio.rs` are the ones to quote on a quiet
+//! machine.
+//!
+//! ```text
+//! taskset -c 0 cargo bench --bench aio_ab
+//! ```
+
+use corolab::aio;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const ROUNDS: usize = 9;
+
+/// This thread's CPU time (user + system).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID is
+    // supported on Linux, and the call only writes into `ts`.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Times `f(iters)`: (wall, cpu) per iteration.
+fn measure(iters: u64, f: impl FnOnce(u64)) -> (Duration, Duration) {
+    let (w0, c0) = (Instant::now(), thread_cpu());
+    f(iters);
+    let (wall, cpu) = (w0.elapsed(), thread_cpu() - c0);
+    (wall / iters as u32, cpu / iters as u32)
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn tokio_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn aio_spawn_await(iters: u64) {
+    aio::run(async {
+        for i in 0..iters {
+            black_box(aio::spawn(async move { black_box(i) }).await.unwrap());
+        }
+    });
+}
+
+fn tokio_spawn_await(iters: u64) {
+    tokio_rt().block_on(async {
+        for i in 0..iters {
+            black_box(tokio::spawn(async move { black_box(i) }).await.unwrap());
+        }
+    });
+}
+
+const MESSAGE: [u8; 64] = [b'x'; 64];
+
+fn aio_echo(iters: u64) {
+    aio::run(async {
+        let listener = aio::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = aio::spawn(async move {
+            let (s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = s.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                s.write_all(&buf[..n]).await.unwrap();
+            }
+        });
+        let client = aio::TcpStream::connect(addr).await.unwrap();
+        let mut back = [0u8; 64];
+        for _ in 0..iters {
+            client.write_all(&MESSAGE).await.unwrap();
+            client.read_exact(&mut back).await.unwrap();
+        }
+        client.close().await.unwrap();
+        server.await.unwrap();
+    });
+}
+
+fn tokio_echo(iters: u64) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tokio_rt().block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = s.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                s.write_all(&buf[..n]).await.unwrap();
+            }
+        });
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut back = [0u8; 64];
+        for _ in 0..iters {
+            client.write_all(&MESSAGE).await.unwrap();
+            client.read_exact(&mut back).await.unwrap();
+        }
+        client.shutdown().await.unwrap();
+        server.await.unwrap();
+    });
+}
+
+fn ab(name: &str, iters: u64, a: fn(u64), b: fn(u64)) {
+    let (mut aw, mut ac, mut bw, mut bc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    a(iters / 10); // warm up both
+    b(iters / 10);
+    for _ in 0..ROUNDS {
+        let (w, c) = measure(iters, a);
+        aw.push(w);
+        ac.push(c);
+        let (w, c) = measure(iters, b);
+        bw.push(w);
+        bc.push(c);
+    }
+    let (aw, ac, bw, bc) = (median(aw), median(ac), median(bw), median(bc));
+    println!(
+        "{name:<12} aio  wall {aw:>9.2?} cpu {ac:>9.2?} | tokio wall {bw:>9.2?} cpu {bc:>9.2?} | aio/tokio cpu {:.2} wall {:.2}",
+        ac.as_secs_f64() / bc.as_secs_f64(),
+        aw.as_secs_f64() / bw.as_secs_f64(),
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench` probes harness=false benches with --list
+    }
+    println!("medians of {ROUNDS} alternating rounds, per operation");
+    ab("spawn_await", 200_000, aio_spawn_await, tokio_spawn_await);
+    ab("echo", 20_000, aio_echo, tokio_echo);
+}
