@@ -5,8 +5,9 @@
 //! ([`crate::scenarios::SCENARIOS`]); this file only sizes them. A scenario's
 //! `default_n` is sized for watching (a handful of turns), so the bench
 //! scales the ones it knows up to sizes worth timing, and runs any scenario
-//! it does not know at ten times its default, so a new scenario shows up in
-//! the tables the day it lands.
+//! it does not know at its default size (the size its author chose for a
+//! run someone waits for), so a new scenario shows up in the tables the day
+//! it lands without blowing the quick bench's minute.
 #![forbid(unsafe_code)]
 
 use crate::scenarios::{Backend, Scenario};
@@ -80,7 +81,13 @@ pub fn sizing(scenario: &Scenario, quick: bool) -> Sizing {
             throughput: true,
             skip: Vec::new(),
         },
-        _ => Sizing { knobs: knobs(scenario.default_n * 10, None, None), throughput: true, skip: Vec::new() },
+        // Each call blocks for the delay: sequential takes n × 100 ms.
+        "blocking" => {
+            Sizing { knobs: knobs(pick(10, 20), Some(100), None), throughput: true, skip: Vec::new() }
+        }
+        // Each item is about 0.1 s of one core's arithmetic.
+        "multicore" => Sizing { knobs: knobs(pick(4, 16), None, None), throughput: true, skip: Vec::new() },
+        _ => Sizing { knobs: knobs(scenario.default_n, None, None), throughput: true, skip: Vec::new() },
     }
 }
 
@@ -130,12 +137,12 @@ mod tests {
     }
 
     #[test]
-    fn unknown_scenarios_run_at_ten_times_their_default() {
+    fn unknown_scenarios_run_at_their_default_size() {
         let s =
             Scenario { name: "new-one", summary: "", default_n: 7, backends: &[Backend::Threads], run: fake };
         let sizing = sizing(&s, true);
-        assert_eq!(sizing.knobs.n, 70);
-        assert_eq!(sizing.knobs.args(), ["--n", "70"]);
+        assert_eq!(sizing.knobs.n, 7);
+        assert_eq!(sizing.knobs.args(), ["--n", "7"]);
     }
 
     #[test]
