@@ -237,6 +237,8 @@ struct Inner {
     /// How deep generators were nested when the trampoline resumed it.
     nesting: Cell<u32>,
     trace: LazyTask,
+    /// Whether switches record trace events (see [`Builder::untraced`]).
+    traced: bool,
 }
 
 /// A handle to a greenlet: cheap to clone (an `Rc`), bound to its thread.
@@ -370,6 +372,7 @@ impl Inner {
             yielder: Cell::new(std::ptr::null()),
             nesting: Cell::new(0),
             trace: LazyTask::new(),
+            traced: true,
         }
     }
 }
@@ -393,6 +396,7 @@ pub struct Builder {
     name: Option<String>,
     stack_size: Option<usize>,
     parent: Option<Greenlet>,
+    untraced: bool,
 }
 
 impl Builder {
@@ -420,6 +424,14 @@ impl Builder {
         self
     }
 
+    /// Records no trace events for this greenlet's switches: for runtimes
+    /// built on greenlets (the gevent hub) that record their own, richer
+    /// events (what a greenlet waits on, not only that it switched).
+    pub fn untraced(mut self) -> Builder {
+        self.untraced = true;
+        self
+    }
+
     /// Creates the greenlet; it starts on its first `switch`, which passes
     /// `f` its value.
     pub fn spawn(self, f: impl FnOnce(Value) -> Value + 'static) -> Greenlet {
@@ -430,7 +442,9 @@ impl Builder {
         });
         let parent = self.parent.unwrap_or_else(Greenlet::current);
         let size = self.stack_size.unwrap_or(stack::DEFAULT_SIZE);
-        Greenlet(Rc::new(Inner::new(id, self.name, Some(parent), size, Some(Box::new(f)))))
+        let mut inner = Inner::new(id, self.name, Some(parent), size, Some(Box::new(f)));
+        inner.traced = !self.untraced;
+        Greenlet(Rc::new(inner))
     }
 }
 
@@ -590,8 +604,12 @@ fn note_switch(l: &Local, from: Option<&Greenlet>, to: Option<&Greenlet>) {
 fn note_switch_slow(l: &Local, from: &Greenlet, to: &Greenlet) {
     if trace::is_on() {
         let from_state = if from.is_dead() { State::Done } else { State::Waiting(Wait::Switch) };
-        trace::record(from.trace_id(), from_state);
-        trace::record(to.trace_id(), State::Running);
+        if from.0.traced {
+            trace::record(from.trace_id(), from_state);
+        }
+        if to.0.traced {
+            trace::record(to.trace_id(), State::Running);
+        }
     }
     let hook = l.hook.borrow().clone();
     if let Some(hook) = hook {

@@ -20,7 +20,9 @@
 pub mod aio;
 pub mod bench;
 pub mod generator;
+pub mod gevent;
 pub mod greenlet;
+pub mod http;
 pub mod lessons;
 pub mod measure;
 pub mod reactor;

@@ -5,6 +5,7 @@
 mod bench;
 mod check;
 mod run;
+mod serve;
 mod tour;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run a lesson's exercise tests and say what still fails.
     Check(check::CheckArgs),
+    /// Run one server (echo or http) until Ctrl-C, for any client to talk to.
+    Serve(serve::ServeArgs),
     /// Every scenario on every backend and peer, each in its own process,
     /// tabled with ratios to the best; `--out DIR` adds charts for the book.
     Bench(bench::BenchArgs),
@@ -41,6 +44,7 @@ pub fn main(args: Args) -> i32 {
         }
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Check(args)) => check::check(args),
+        Some(Command::Serve(args)) => serve::serve(args),
         Some(Command::Bench(args)) => bench::bench(args),
     }
 }

@@ -1,0 +1,270 @@
+//! One connection's state machine, and a blocking driver for it.
+//!
+//! [`Connection`] holds what a connection has read and not yet used, and
+//! the answer it is about to send. It does no IO: [`Connection::step`] says
+//! what the backend should do next, and the backend does it its own way:
+//!
+//! - [`Step::Read`]: read into [`Connection::read_buf`], then report how
+//!   many bytes arrived with [`Connection::filled`] (0 means end of stream);
+//!   if the read timed out, call [`Connection::timed_out`] instead;
+//! - [`Step::Respond`]: wait the given delay (the route's `?delay_ms`), write
+//!   all of [`Connection::output`], then call [`Connection::written`];
+//! - [`Step::Close`]: close the socket.
+//!
+//! [`serve_connection`] is that loop for any blocking `Read + Write` stream
+//! (std's, gevent's or may's `TcpStream`); an async backend writes the same
+//! loop with `.await` on its reads, writes and sleeps.
+#![forbid(unsafe_code)]
+
+use super::error::HttpError;
+use super::request::{Parsed, parse_request};
+use super::response::{ConnectionHeader, Response};
+use super::routes::route;
+use super::server::ServerState;
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+/// How much room [`Connection::read_buf`] offers at least.
+const READ_CHUNK: usize = 4096;
+
+/// What a backend should do next with a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Read more bytes.
+    Read,
+    /// Sleep this long (often zero), then write [`Connection::output`].
+    Respond(Duration),
+    /// Close the connection: the client asked to, hung up, sent bad bytes
+    /// or stalled.
+    Close,
+}
+
+/// One HTTP connection, without its socket.
+#[derive(Debug, Default)]
+pub struct Connection {
+    /// Bytes read; only `input[..filled]` is data, the rest is room to read into.
+    input: Vec<u8>,
+    filled: usize,
+    /// The answer waiting to be written.
+    output: Vec<u8>,
+    /// Close once `output` is written.
+    closing: bool,
+    /// The client will send nothing more.
+    eof: bool,
+    /// Responses produced so far.
+    served: u64,
+}
+
+impl Connection {
+    /// A fresh connection, waiting for its first request.
+    pub fn new() -> Connection {
+        Connection::default()
+    }
+
+    // ANCHOR: step
+    /// What to do next. Parses what has been read; when a request is
+    /// complete, routes it and puts the answer in [`output`](Self::output).
+    pub fn step(&mut self) -> Step {
+        if !self.output.is_empty() {
+            return Step::Respond(Duration::ZERO); // not written yet: write it
+        }
+        if self.closing {
+            return Step::Close;
+        }
+        match parse_request(&self.input[..self.filled]) {
+            Ok(Parsed::Incomplete) if self.eof => Step::Close,
+            Ok(Parsed::Incomplete) => Step::Read,
+            Ok(Parsed::Complete(request, used)) => {
+                self.input.copy_within(used..self.filled, 0);
+                self.filled -= used;
+                let routed = route(&request);
+                let connection = ConnectionHeader::for_request(request.minor_version, request.keep_alive);
+                routed.response.write_to(&mut self.output, request.method == "HEAD", connection);
+                self.closing = !request.keep_alive;
+                self.served += 1;
+                Step::Respond(routed.delay)
+            }
+            Err(error) => {
+                self.reject(&error);
+                Step::Respond(Duration::ZERO)
+            }
+        }
+    }
+    // ANCHOR_END: step
+
+    /// Answers `error` and closes after the answer.
+    fn reject(&mut self, error: &HttpError) {
+        Response::error(error.status()).write_to(&mut self.output, false, ConnectionHeader::Close);
+        self.closing = true;
+        self.served += 1;
+    }
+
+    /// Room to read into: at least 4 KiB.
+    pub fn read_buf(&mut self) -> &mut [u8] {
+        if self.input.len() - self.filled < READ_CHUNK {
+            self.input.resize(self.filled + READ_CHUNK, 0);
+        }
+        &mut self.input[self.filled..]
+    }
+
+    /// Reports that `n` bytes were read into [`read_buf`](Self::read_buf);
+    /// `0` means the client closed its side.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than `read_buf` offered.
+    pub fn filled(&mut self, n: usize) {
+        assert!(self.filled + n <= self.input.len(), "filled more than read_buf offered");
+        self.filled += n;
+        self.eof |= n == 0;
+    }
+
+    /// Reports that a read timed out. A client idle between requests is
+    /// simply closed; one that stalled mid-request gets a 408 first.
+    pub fn timed_out(&mut self) {
+        if self.filled > 0 && !self.closing {
+            self.reject(&HttpError::Timeout);
+        } else {
+            self.closing = true;
+        }
+    }
+
+    /// Asks the connection to close once the request in progress (if any)
+    /// is answered: a server that is stopping calls this.
+    pub fn close_when_idle(&mut self) {
+        if self.filled == 0 {
+            self.closing = true;
+        }
+    }
+
+    /// The bytes to write for [`Step::Respond`].
+    pub fn output(&self) -> &[u8] {
+        &self.output
+    }
+
+    /// Reports that all of [`output`](Self::output) was written.
+    pub fn written(&mut self) {
+        self.output.clear();
+    }
+
+    /// How many responses this connection has produced.
+    pub fn served(&self) -> u64 {
+        self.served
+    }
+}
+
+// ANCHOR: serve_connection
+/// Serves one connection on a blocking stream until it closes: the whole
+/// server, minus accepting, for threads, gevent and may. `sleep` is the
+/// backend's sleep (a thread sleep, or a coroutine sleep that lets others
+/// run). The stream's read timeout, if it has one, is the stall timeout.
+pub fn serve_connection<S: Read + Write>(
+    stream: &mut S,
+    sleep: impl Fn(Duration),
+    server: &ServerState,
+) -> io::Result<()> {
+    let mut conn = Connection::new();
+    loop {
+        if server.stopping() {
+            conn.close_when_idle();
+        }
+        match conn.step() {
+            Step::Read => match stream.read(conn.read_buf()) {
+                Ok(n) => conn.filled(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    conn.timed_out()
+                }
+                Err(e) => return Err(e),
+            },
+            Step::Respond(delay) => {
+                if !delay.is_zero() {
+                    sleep(delay);
+                }
+                stream.write_all(conn.output())?;
+                conn.written();
+                server.count_request();
+            }
+            Step::Close => return stream.flush(),
+        }
+    }
+}
+// ANCHOR_END: serve_connection
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(conn: &mut Connection, bytes: &[u8]) {
+        let buf = conn.read_buf();
+        buf[..bytes.len()].copy_from_slice(bytes);
+        conn.filled(bytes.len());
+    }
+
+    fn answer(conn: &mut Connection) -> String {
+        let text = String::from_utf8(conn.output().to_vec()).unwrap();
+        conn.written();
+        text
+    }
+
+    #[test]
+    fn pipelined_requests_are_answered_in_order() {
+        let mut conn = Connection::new();
+        feed(
+            &mut conn,
+            b"GET /hello/a HTTP/1.1\r\n\r\nGET /hello/b?delay_ms=3 HTTP/1.1\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
+        assert!(answer(&mut conn).ends_with("Hello, a!\n"));
+        assert_eq!(conn.step(), Step::Respond(Duration::from_millis(3)));
+        let b = answer(&mut conn);
+        assert!(b.contains("Connection: close\r\n") && b.ends_with("Hello, b!\n"), "{b}");
+        assert_eq!(conn.step(), Step::Close);
+        assert_eq!(conn.served(), 2);
+    }
+
+    #[test]
+    fn a_request_split_across_reads_waits_for_its_end() {
+        let mut conn = Connection::new();
+        feed(&mut conn, b"GET /da");
+        assert_eq!(conn.step(), Step::Read);
+        feed(&mut conn, b"ta HTTP/1.1\r\n\r\n");
+        assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
+        assert!(answer(&mut conn).contains("application/json"));
+        assert_eq!(conn.step(), Step::Read);
+    }
+
+    #[test]
+    fn a_stall_mid_request_gets_408_and_an_idle_one_just_closes() {
+        let mut conn = Connection::new();
+        feed(&mut conn, b"GET / HT");
+        conn.timed_out();
+        assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
+        assert!(answer(&mut conn).starts_with("HTTP/1.1 408 Request Timeout\r\n"));
+        assert_eq!(conn.step(), Step::Close);
+
+        let mut idle = Connection::new();
+        idle.timed_out();
+        assert_eq!(idle.step(), Step::Close);
+    }
+
+    #[test]
+    fn bad_input_is_answered_then_closed() {
+        let mut conn = Connection::new();
+        feed(&mut conn, b"\x00\x01garbage\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+        assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
+        assert!(answer(&mut conn).starts_with("HTTP/1.1 400 Bad Request\r\n"));
+        assert_eq!(conn.step(), Step::Close);
+    }
+
+    #[test]
+    fn end_of_stream_after_a_request_answers_it_then_closes() {
+        let mut conn = Connection::new();
+        feed(&mut conn, b"HEAD /hello/x HTTP/1.1\r\n\r\n");
+        conn.filled(0);
+        assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
+        let head = answer(&mut conn);
+        assert!(head.contains("Content-Length: 10\r\n") && head.ends_with("\r\n\r\n"), "{head}");
+        assert_eq!(conn.step(), Step::Close);
+    }
+}

@@ -1,0 +1,255 @@
+//! `crawl`: fetch `n` pages from a slow server, at most `C` in flight.
+//!
+//! The scenario starts a local HTTP server (corolab's thread-per-connection
+//! one, the same for every backend, so only the crawler's model differs)
+//! whose every page takes `delay` to answer (`?delay_ms=N`), then fetches
+//! pages `0..n` with at most `concurrency` requests in flight, each crawler
+//! worker on its own keep-alive connection, and checks every body.
+//!
+//! The arithmetic the lesson is about: `n` pages of `delay` each take
+//! `n × delay` one after another (20 × 200 ms = 4 s), and about
+//! `⌈n / C⌉ × delay` with `C` in flight (2 × 200 ms = 0.4 s for C = 10).
+//! Waiting on the network is where concurrency pays, on any model.
+//!
+//! Knobs: `--n` pages (20), `--delay-ms` server latency (200),
+//! `--concurrency` requests in flight (10).
+#![forbid(unsafe_code)]
+
+use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use crate::http::{self, Client, ClientResponse, ServerConfig};
+use crate::trace::{self, State, Wait};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// The scenario's entry in the registry.
+pub const SCENARIO: Scenario = Scenario {
+    name: "crawl",
+    summary: "fetch n pages from a slow local server (200 ms each), at most C in flight, checking every body",
+    default_n: 20,
+    backends: &[Backend::Sequential, Backend::Threads, Backend::Aio],
+    run,
+};
+
+/// The server's latency when `--delay-ms` is not given.
+pub const DEFAULT_DELAY: Duration = Duration::from_millis(200);
+
+/// How many requests are in flight when `--concurrency` is not given.
+pub const DEFAULT_CONCURRENCY: u64 = 10;
+
+/// What one fetch produced: the page's index and its response, or why not.
+pub type Fetched = (u64, Result<ClientResponse, String>);
+
+fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
+    let n = config.n.unwrap_or(SCENARIO.default_n);
+    let delay = config.delay.unwrap_or(DEFAULT_DELAY);
+    let concurrency = match backend {
+        Backend::Sequential => 1,
+        _ => config.concurrency.unwrap_or(DEFAULT_CONCURRENCY).clamp(1, n.max(1)),
+    };
+    let server = http::threads::spawn("127.0.0.1:0", ServerConfig::default())?;
+    let site = Site { addr: server.addr(), delay };
+    config.say(format_args!(
+        "crawling {n} pages from http://{}/ ({} ms each), {concurrency} in flight",
+        site.addr,
+        delay.as_millis()
+    ));
+    let fetched = match backend {
+        Backend::Sequential => sequential(&site, n, config)?,
+        Backend::Threads => threads(&site, n, concurrency, config)?,
+        Backend::Aio => aio(&site, n, concurrency, config)?,
+        _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
+    };
+    server.stop()?;
+    Ok(check(n, concurrency, delay, &fetched))
+}
+
+/// Where the pages are and how slow they are.
+#[derive(Clone, Copy, Debug)]
+pub struct Site {
+    /// The server's address.
+    pub addr: SocketAddr,
+    /// Its latency per page.
+    pub delay: Duration,
+}
+
+impl Site {
+    /// The request target of page `i`: a name with a space in it, so the
+    /// server's percent-decoding is checked on every page.
+    pub fn target(&self, i: u64) -> String {
+        format!("/hello/page%20{i}?delay_ms={}", self.delay.as_millis())
+    }
+
+    /// A blocking std connection to the site, with a read timeout well
+    /// past the page delay so a lost server fails the run instead of
+    /// hanging it.
+    pub fn connect(&self) -> std::io::Result<Client<TcpStream>> {
+        let stream = TcpStream::connect(self.addr)?;
+        stream.set_read_timeout(Some(self.delay + Duration::from_secs(10)))?;
+        stream.set_nodelay(true)?;
+        Ok(Client::new(stream))
+    }
+}
+
+/// The body page `i` must have.
+pub fn expected_body(i: u64) -> String {
+    http::routes::greeting(&format!("page {i}"))
+}
+
+/// Checks that every page `0..n` was fetched exactly once, with status 200
+/// and the right body.
+pub fn check(n: u64, concurrency: u64, delay: Duration, fetched: &[Fetched]) -> Outcome {
+    let mut seen = vec![false; n as usize];
+    let mut problems = Vec::new();
+    for (i, result) in fetched {
+        match result {
+            Ok(r) if r.status == 200 && r.body == expected_body(*i).as_bytes() => {
+                if let Some(slot) = seen.get_mut(*i as usize) {
+                    if std::mem::replace(slot, true) {
+                        problems.push(format!("page {i} fetched twice"));
+                    }
+                }
+            }
+            Ok(r) => problems.push(format!(
+                "page {i}: status {} body {:?}",
+                r.status,
+                String::from_utf8_lossy(&r.body)
+            )),
+            Err(e) => problems.push(format!("page {i}: {e}")),
+        }
+    }
+    let missing = seen.iter().filter(|s| !**s).count();
+    if missing > 0 {
+        problems.push(format!("{missing} pages never fetched"));
+    }
+    let good = seen.iter().filter(|s| **s).count() as u64;
+    let ideal = delay * n.div_ceil(concurrency.max(1)) as u32;
+    let detail = match problems.first() {
+        None => format!(
+            "{good} pages verified, {} ms each; ideal with {concurrency} in flight ≈ {} ms",
+            delay.as_millis(),
+            ideal.as_millis()
+        ),
+        Some(first) => format!("{} problems, first: {first}", problems.len()),
+    };
+    Outcome { items: good, unit: "pages", ok: problems.is_empty(), detail }
+}
+
+// ANCHOR: sequential
+/// One connection, one page after another: `n × delay`.
+fn sequential(site: &Site, n: u64, config: &Config) -> Result<Vec<Fetched>, ScenarioError> {
+    let id = trace::task("crawler");
+    let mut client = site.connect()?;
+    let mut fetched = Vec::new();
+    for i in 0..n {
+        trace::record(id, State::Waiting(Wait::Io));
+        let result = client.get(&site.target(i)).map_err(|e| e.to_string());
+        trace::record(id, State::Running);
+        config.say(format_args!("[crawler] page {i}: {}", status_line(&result)));
+        fetched.push((i, result));
+    }
+    trace::record(id, State::Done);
+    Ok(fetched)
+}
+// ANCHOR_END: sequential
+
+// ANCHOR: threads
+/// A pool of `concurrency` threads, each with its own keep-alive connection,
+/// taking page numbers from a shared channel.
+fn threads(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec<Fetched>, ScenarioError> {
+    let (jobs, todo) = crossbeam_channel::unbounded();
+    (0..n).for_each(|i| jobs.send(i).expect("the receiver is alive"));
+    drop(jobs);
+    let (done, results) = crossbeam_channel::unbounded();
+    std::thread::scope(|s| -> Result<(), ScenarioError> {
+        for w in 0..concurrency {
+            let mut client = site.connect()?;
+            let (todo, done) = (todo.clone(), done.clone());
+            s.spawn(move || {
+                let id = trace::task(format_args!("worker {w}"));
+                for i in todo {
+                    trace::record(id, State::Waiting(Wait::Io));
+                    let result = client.get(&site.target(i)).map_err(|e| e.to_string());
+                    trace::record(id, State::Running);
+                    config.say(format_args!("[worker {w}] page {i}: {}", status_line(&result)));
+                    let _ = done.send((i, result));
+                }
+                trace::record(id, State::Done);
+            });
+        }
+        Ok(())
+    })?;
+    drop(done);
+    Ok(results.into_iter().collect())
+}
+// ANCHOR_END: threads
+
+// ANCHOR: aio
+/// aio: a task per page, as asyncio would write it; an `aio::Semaphore`
+/// keeps at most `concurrency` in flight, and the connections they finish
+/// with go back to a pool of idle keep-alive connections (so at most
+/// `concurrency` are ever opened). One thread does it all.
+fn aio(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec<Fetched>, ScenarioError> {
+    use crate::aio;
+    use crate::http::aio::AsyncClient;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let (site, config) = (*site, Rc::new(config.clone()));
+    let results = aio::run(async move {
+        let limit = aio::Semaphore::new(concurrency as usize);
+        let idle: Rc<RefCell<Vec<AsyncClient>>> = Rc::default();
+        let pages: Vec<_> = (0..n)
+            .map(|i| {
+                let (limit, idle, config) = (limit.clone(), Rc::clone(&idle), Rc::clone(&config));
+                // The loop traces its tasks itself, by name.
+                aio::spawn_named(format!("page {i}"), async move {
+                    let _permit = limit.acquire().await;
+                    let pooled = idle.borrow_mut().pop();
+                    let fetch = async {
+                        let mut client = match pooled {
+                            Some(client) => client,
+                            None => AsyncClient::connect(site.addr).await.map_err(|e| e.to_string())?,
+                        };
+                        let page = client.get(&site.target(i)).await.map_err(|e| e.to_string())?;
+                        idle.borrow_mut().push(client);
+                        Ok(page)
+                    };
+                    let result = aio::wait_for(fetch, site.delay + Duration::from_secs(10))
+                        .await
+                        .unwrap_or_else(|_| Err("timed out".to_string()));
+                    config.say(format_args!("[page {i}] {}", status_line(&result)));
+                    (i, result)
+                })
+            })
+            .collect();
+        aio::gather_all(pages).await
+    });
+    results.into_iter().map(|r| r.map_err(|e| ScenarioError::Failed(e.to_string()))).collect()
+}
+// ANCHOR_END: aio
+
+/// `200, 14 bytes` or the error, for the narration.
+pub fn status_line(result: &Result<ClientResponse, String>) -> String {
+    match result {
+        Ok(r) => format!("{}, {} bytes", r.status, r.body.len()),
+        Err(e) => e.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_catches_wrong_missing_and_duplicate_pages() {
+        let page = |i: u64, body: &str| {
+            (i, Ok(ClientResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() }))
+        };
+        let good = [page(0, &expected_body(0)), page(1, &expected_body(1))];
+        assert!(check(2, 1, DEFAULT_DELAY, &good).ok);
+        assert!(!check(2, 1, DEFAULT_DELAY, &good[..1]).ok);
+        assert!(!check(2, 1, DEFAULT_DELAY, &[page(0, &expected_body(0)), page(1, "Hello, page 0!\n")]).ok);
+        let twice = [page(0, &expected_body(0)), page(0, &expected_body(0)), page(1, &expected_body(1))];
+        assert!(!check(2, 1, DEFAULT_DELAY, &twice).ok);
+    }
+}
