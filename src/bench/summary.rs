@@ -48,10 +48,20 @@ fn probe_cells(p: &Probe) -> Vec<[String; 4]> {
                 if r.peer { format!("{} (peer)", r.label) } else { r.label.clone() },
                 r.largest().map_or("none".into(), |n| table::count(n as f64)),
                 r.bytes_per_task.map_or("—".into(), |b| format!("{b:.0} B")),
-                r.stopped.clone().unwrap_or_else(|| "reached the last step".into()),
+                r.stopped.as_deref().map_or("reached the last step".into(), |s| shorten(s, 100)),
             ]
         })
         .collect()
+}
+
+/// The first `max` characters of `text`, with `…` if it was longer (the
+/// JSON report keeps the whole text).
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        text.chars().take(max - 1).collect::<String>() + "…"
+    }
 }
 
 fn probe_text(p: &Probe) -> String {
@@ -196,6 +206,12 @@ mod tests {
         }
         assert!(md.contains("pingpong.svg") && dir.join("pingpong.svg").is_file());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn long_reasons_are_shortened() {
+        assert_eq!(shorten("abc", 5), "abc");
+        assert_eq!(shorten("abcdefgh", 5), "abcd…");
     }
 
     #[test]
