@@ -32,7 +32,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "echo",
     summary: "an echo server and C clients each sending n messages, every echo checked",
     default_n: 1000,
-    backends: &[Backend::Threads, Backend::May],
+    backends: &[Backend::Threads, Backend::May, Backend::Aio],
     run,
 };
 
@@ -49,6 +49,9 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let results = match backend {
         Backend::Threads => threads(clients, n, config)?,
         Backend::May => may(clients, n, config)?,
+        // The aio clients count the echoes they verified byte for byte; see
+        // `aio::scenarios::echo`.
+        Backend::Aio => return crate::aio::scenarios::echo(clients, n, config),
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(clients, n, &results))

@@ -98,11 +98,12 @@ fn threads(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
         });
         s.spawn(|| {
             let id = trace::task("pong");
+            trace::record(id, State::Waiting(Wait::Sync));
             for k in 0..n {
-                trace::record(id, State::Waiting(Wait::Sync));
                 pong_turn.recv().ok();
                 say(id, pong_value(n, k));
                 if k + 1 < n {
+                    trace::record(id, State::Waiting(Wait::Sync));
                     to_ping.send(()).ok();
                 }
             }

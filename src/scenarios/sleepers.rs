@@ -24,7 +24,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "sleepers",
     summary: "N tasks each sleep D, then all are joined: sequential takes N x D, concurrent about D",
     default_n: 10,
-    backends: &[Backend::Sequential, Backend::Threads, Backend::May],
+    backends: &[Backend::Sequential, Backend::Threads, Backend::May, Backend::Aio],
     run,
 };
 
@@ -39,6 +39,9 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::Sequential => sequential(n, delay, config),
         Backend::Threads => threads(n, delay, config)?,
         Backend::May => may(n, delay, config)?,
+        // The aio loop checks its own run (every task woke, and the sleeps
+        // overlapped); see `aio::scenarios::sleepers`.
+        Backend::Aio => return crate::aio::scenarios::sleepers(n, delay, config),
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, delay, &slept, started.elapsed()))

@@ -90,11 +90,15 @@ fn stretches(trace: &Trace, by_event: bool) -> (Vec<Stretch>, f64) {
 pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
     let by_event = match axis {
         Axis::Events => true,
-        Axis::Time => false,
+        Axis::Time | Axis::TimeUntil(_) => false,
         // Events when switches are a blur of microseconds (pingpong); time
-        // when the trace lasts long enough for waiting to show (a sleep, a
-        // blocking call).
-        Axis::Auto => trace.events.len() <= 200 && trace.span() < AUTO_TIME_FROM,
+        // when someone slept, or the trace lasts long enough for waiting to
+        // show (a blocking call).
+        Axis::Auto => {
+            !super::terminal::waits_on_the_clock(trace)
+                && trace.events.len() <= 200
+                && trace.span() < AUTO_TIME_FROM
+        }
     };
     let lanes = trace.tasks.len().min(MAX_LANES);
     let hidden = trace.tasks.len() - lanes;
