@@ -85,6 +85,8 @@ pub fn sizing(scenario: &Scenario, quick: bool) -> Sizing {
         "blocking" => {
             Sizing { knobs: knobs(pick(10, 20), Some(100), None), throughput: true, skip: Vec::new() }
         }
+        // Each page takes 200 ms to serve: sequential takes n × 200 ms.
+        "crawl" => Sizing { knobs: knobs(pick(10, 40), None, None), throughput: true, skip: Vec::new() },
         // Each item is about 0.1 s of one core's arithmetic.
         "multicore" => Sizing { knobs: knobs(pick(4, 16), None, None), throughput: true, skip: Vec::new() },
         _ => Sizing { knobs: knobs(scenario.default_n, None, None), throughput: true, skip: Vec::new() },
@@ -115,14 +117,15 @@ fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 /// The probe: sleepers at 10^3, 10^4 … (10^5 when quick, 10^6 in full),
-/// within 1 GiB and 10 s each (5 s when quick).
+/// within 1 GiB and 10 s each, sleeping 1 s (when quick: 4 s, sleeping
+/// 0.2 s, so the quick bench stays under a minute).
 pub fn probe(quick: bool) -> ProbePlan {
     ProbePlan {
         scenario: "sleepers",
         steps: if quick { vec![1_000, 10_000, 100_000] } else { vec![1_000, 10_000, 100_000, 1_000_000] },
-        delay_ms: if quick { 500 } else { 1_000 },
+        delay_ms: if quick { 200 } else { 1_000 },
         per_task_n: 100_000,
-        time_limit: Duration::from_secs(if quick { 5 } else { 10 }),
+        time_limit: Duration::from_secs(if quick { 4 } else { 10 }),
         rss_limit_kb: 1 << 20,
     }
 }
