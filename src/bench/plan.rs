@@ -118,12 +118,12 @@ fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 
 /// The probe: sleepers at 10^3, 10^4 … (10^5 when quick, 10^6 in full),
 /// within 1 GiB and 10 s each, sleeping 1 s (when quick: 4 s, sleeping
-/// 0.2 s, so the quick bench stays under a minute).
+/// 0.5 s, so the quick bench stays under a minute).
 pub fn probe(quick: bool) -> ProbePlan {
     ProbePlan {
         scenario: "sleepers",
         steps: if quick { vec![1_000, 10_000, 100_000] } else { vec![1_000, 10_000, 100_000, 1_000_000] },
-        delay_ms: if quick { 200 } else { 1_000 },
+        delay_ms: if quick { 500 } else { 1_000 },
         per_task_n: 100_000,
         time_limit: Duration::from_secs(if quick { 4 } else { 10 }),
         rss_limit_kb: 1 << 20,

@@ -114,6 +114,8 @@ pub fn markdown(report: &Report, command: &str) -> String {
         let _ = writeln!(out, "\n![{} chart]({})\n", t.scenario, chart_name(&t.scenario));
     }
     let _ = writeln!(out, "### Scale\n\n{}.\n", capitalise(&probe_heading(&report.probe)));
+    out += "Memory per task counts what is alive at once: a runner slower to start n tasks than the sleep \
+            never holds them all, and shows less.\n\n";
     if let Some(why) = &report.probe.skipped {
         let _ = writeln!(out, "Skipped: {why}.\n");
     } else {
