@@ -282,10 +282,23 @@ fn find_python(lessons: &Path, notes: &mut Vec<String>) -> Result<Vec<PythonVari
                     }
                 }
             }
-            _ => notes.push(format!("{shown}: does not answer --peers (protocol: lessons/README.md)")),
+            Ok(run) => notes.push(match missing_module(&run.stderr) {
+                Some(module) => format!(
+                    "{shown}: needs {module} even to answer --peers (`pip install {module}`, or import it \
+                     where it is used: lessons/README.md)"
+                ),
+                None => format!("{shown}: does not answer --peers (protocol: lessons/README.md)"),
+            }),
+            Err(_) => notes.push(format!("{shown}: does not answer --peers (protocol: lessons/README.md)")),
         }
     }
     Ok(variants)
+}
+
+/// The module a Python traceback says is missing, if it says so.
+fn missing_module(stderr: &str) -> Option<String> {
+    let rest = stderr.split("No module named '").nth(1)?;
+    Some(rest.split('\'').next()?.split('.').next()?.to_string())
 }
 
 /// Whether `python3 -c "import <module>"` succeeds.
@@ -350,6 +363,13 @@ mod tests {
         assert!(
             matches!(&other[1], Err(row) if format!("{:?}", row.outcome).contains("no lessons/*/original.py runs echo"))
         );
+    }
+
+    #[test]
+    fn a_missing_module_is_read_from_the_traceback() {
+        let tb = "Traceback (most recent call last):\nModuleNotFoundError: No module named 'gevent.server'\n";
+        assert_eq!(missing_module(tb).as_deref(), Some("gevent"));
+        assert_eq!(missing_module("KeyError: '--peers'"), None);
     }
 
     #[test]
