@@ -15,12 +15,13 @@ out=book/src/pictures
 cargo build --release --quiet
 corolab=target/release/corolab
 mkdir -p "$out"
+list=$("$corolab" run --list)
 
 picture() { # scenario, then its knobs
   local scenario=$1; shift
   rm -f "$out/$scenario"-*.svg
   local md="$out/$scenario.md"
-  if ! "$corolab" run --list | grep -q "^$scenario "; then
+  if ! grep -q "^$scenario " <<< "$list"; then
     echo "*The $scenario scenario is not in this build yet.*" > "$md"
     echo "$scenario: not in this build"
     return
@@ -50,12 +51,12 @@ knobs() { # small knobs for a readable picture
   esac
 }
 
-scenarios=$("$corolab" run --list | grep -v '^ ' | cut -d' ' -f1)
+scenarios=$(grep -v '^ ' <<< "$list" | cut -d' ' -f1)
 all="$out/all.md"
 echo "<!-- written by scripts/pictures.sh: every scenario's timelines, for the Timelines chapter -->" > "$all"
 for scenario in $(printf '%s\n' pingpong sleepers echo $scenarios | awk '!seen[$0]++'); do
   # shellcheck disable=SC2046 # the knobs are words
   picture "$scenario" $(knobs "$scenario")
-  summary=$("$corolab" run --list | grep "^$scenario " | sed "s/^$scenario *//" || true)
+  summary=$(grep "^$scenario " <<< "$list" | sed "s/^$scenario *//" || true)
   printf '\n## %s\n\n%s\n\n{{#include %s.md}}\n' "$scenario" "${summary:-Not in this build yet.}" "$scenario" >> "$all"
 done

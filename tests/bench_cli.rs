@@ -36,7 +36,7 @@ fn quick_bench_json_has_a_measured_row_for_every_backend_of_every_scenario() {
     let out_dir = std::env::temp_dir().join(format!("corolab-bench-e2e-{}", std::process::id()));
     let out = out_dir.to_str().unwrap();
     let (ok, stdout, stderr) = corolab(
-        &["bench", "--quick", "--json", "--n", "20", "--probe-max", "1000", "--out", out],
+        &["bench", "--quick", "--json", "--n", "2", "--probe-max", "1000", "--out", out],
         Duration::from_secs(120),
     );
     assert!(ok, "bench failed: {stderr}");
@@ -46,7 +46,7 @@ fn quick_bench_json_has_a_measured_row_for_every_backend_of_every_scenario() {
     assert_eq!(tables.len(), corolab::scenarios::SCENARIOS.len());
     for (table, scenario) in tables.iter().zip(corolab::scenarios::SCENARIOS) {
         assert_eq!(table["scenario"], scenario.name);
-        assert_eq!(table["knobs"]["n"], 20);
+        assert_eq!(table["knobs"]["n"], 2);
         let rows = table["rows"].as_array().unwrap();
         for backend in scenario.backends {
             let row = rows.iter().find(|r| r["label"] == backend.name()).expect("a row per backend");
@@ -80,7 +80,7 @@ fn quick_bench_json_has_a_measured_row_for_every_backend_of_every_scenario() {
     }
 
     let summary = std::fs::read_to_string(out_dir.join("summary.md")).unwrap();
-    assert!(summary.contains("corolab bench --quick --n 20 --probe-max 1000"));
+    assert!(summary.contains("corolab bench --quick --n 2 --probe-max 1000"));
     for entry in std::fs::read_dir(&out_dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "svg") {

@@ -273,9 +273,7 @@ fn find_python(lessons: &Path, notes: &mut Vec<String>) -> Result<Vec<PythonVari
             Ok(run) if run.success() => {
                 let declared: Vec<PythonVariant> =
                     run.stdout.lines().filter_map(|l| serde_json::from_str(l.trim()).ok()).collect();
-                if declared.is_empty() {
-                    notes.push(format!("{shown}: --peers declared nothing (protocol: lessons/README.md)"));
-                }
+                // Declaring nothing is how a demo-only original says so.
                 for mut v in declared {
                     // The first lesson to declare a (scenario, variant) pair owns it.
                     if seen.insert((v.scenario.clone(), v.variant.clone()), ()).is_none() {
@@ -284,10 +282,23 @@ fn find_python(lessons: &Path, notes: &mut Vec<String>) -> Result<Vec<PythonVari
                     }
                 }
             }
-            _ => notes.push(format!("{shown}: does not answer --peers (protocol: lessons/README.md)")),
+            Ok(run) => notes.push(match missing_module(&run.stderr) {
+                Some(module) => format!(
+                    "{shown}: needs {module} even to answer --peers (`pip install {module}`, or import it \
+                     where it is used: lessons/README.md)"
+                ),
+                None => format!("{shown}: does not answer --peers (protocol: lessons/README.md)"),
+            }),
+            Err(_) => notes.push(format!("{shown}: does not answer --peers (protocol: lessons/README.md)")),
         }
     }
     Ok(variants)
+}
+
+/// The module a Python traceback says is missing, if it says so.
+fn missing_module(stderr: &str) -> Option<String> {
+    let rest = stderr.split("No module named '").nth(1)?;
+    Some(rest.split('\'').next()?.split('.').next()?.to_string())
 }
 
 /// Whether `python3 -c "import <module>"` succeeds.
@@ -352,6 +363,13 @@ mod tests {
         assert!(
             matches!(&other[1], Err(row) if format!("{:?}", row.outcome).contains("no lessons/*/original.py runs echo"))
         );
+    }
+
+    #[test]
+    fn a_missing_module_is_read_from_the_traceback() {
+        let tb = "Traceback (most recent call last):\nModuleNotFoundError: No module named 'gevent.server'\n";
+        assert_eq!(missing_module(tb).as_deref(), Some("gevent"));
+        assert_eq!(missing_module("KeyError: '--peers'"), None);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! ([`crate::scenarios::SCENARIOS`]); this file only sizes them. A scenario's
 //! `default_n` is sized for watching (a handful of turns), so the bench
 //! scales the ones it knows up to sizes worth timing, and runs any scenario
-//! it does not know at ten times its default, so a new scenario shows up in
-//! the tables the day it lands.
+//! it does not know at its default size (the size its author chose for a
+//! run someone waits for), so a new scenario shows up in the tables the day
+//! it lands without blowing the quick bench's minute.
 #![forbid(unsafe_code)]
 
 use crate::scenarios::{Backend, Scenario};
@@ -80,7 +81,15 @@ pub fn sizing(scenario: &Scenario, quick: bool) -> Sizing {
             throughput: true,
             skip: Vec::new(),
         },
-        _ => Sizing { knobs: knobs(scenario.default_n * 10, None, None), throughput: true, skip: Vec::new() },
+        // Each call blocks for the delay: sequential takes n × 100 ms.
+        "blocking" => {
+            Sizing { knobs: knobs(pick(10, 20), Some(100), None), throughput: true, skip: Vec::new() }
+        }
+        // Each page takes 200 ms to serve: sequential takes n × 200 ms.
+        "crawl" => Sizing { knobs: knobs(pick(10, 40), None, None), throughput: true, skip: Vec::new() },
+        // Each item is about 0.1 s of one core's arithmetic.
+        "multicore" => Sizing { knobs: knobs(pick(4, 16), None, None), throughput: true, skip: Vec::new() },
+        _ => Sizing { knobs: knobs(scenario.default_n, None, None), throughput: true, skip: Vec::new() },
     }
 }
 
@@ -108,14 +117,15 @@ fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 /// The probe: sleepers at 10^3, 10^4 … (10^5 when quick, 10^6 in full),
-/// within 1 GiB and 10 s each (5 s when quick).
+/// within 1 GiB and 10 s each, sleeping 1 s (when quick: 4 s, sleeping
+/// 0.5 s, so the quick bench stays under a minute).
 pub fn probe(quick: bool) -> ProbePlan {
     ProbePlan {
         scenario: "sleepers",
         steps: if quick { vec![1_000, 10_000, 100_000] } else { vec![1_000, 10_000, 100_000, 1_000_000] },
         delay_ms: if quick { 500 } else { 1_000 },
         per_task_n: 100_000,
-        time_limit: Duration::from_secs(if quick { 5 } else { 10 }),
+        time_limit: Duration::from_secs(if quick { 4 } else { 10 }),
         rss_limit_kb: 1 << 20,
     }
 }
@@ -130,12 +140,12 @@ mod tests {
     }
 
     #[test]
-    fn unknown_scenarios_run_at_ten_times_their_default() {
+    fn unknown_scenarios_run_at_their_default_size() {
         let s =
             Scenario { name: "new-one", summary: "", default_n: 7, backends: &[Backend::Threads], run: fake };
         let sizing = sizing(&s, true);
-        assert_eq!(sizing.knobs.n, 70);
-        assert_eq!(sizing.knobs.args(), ["--n", "70"]);
+        assert_eq!(sizing.knobs.n, 7);
+        assert_eq!(sizing.knobs.args(), ["--n", "7"]);
     }
 
     #[test]

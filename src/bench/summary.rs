@@ -48,10 +48,20 @@ fn probe_cells(p: &Probe) -> Vec<[String; 4]> {
                 if r.peer { format!("{} (peer)", r.label) } else { r.label.clone() },
                 r.largest().map_or("none".into(), |n| table::count(n as f64)),
                 r.bytes_per_task.map_or("—".into(), |b| format!("{b:.0} B")),
-                r.stopped.clone().unwrap_or_else(|| "reached the last step".into()),
+                r.stopped.as_deref().map_or("reached the last step".into(), |s| shorten(s, 100)),
             ]
         })
         .collect()
+}
+
+/// The first `max` characters of `text`, with `…` if it was longer (the
+/// JSON report keeps the whole text).
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        text.chars().take(max - 1).collect::<String>() + "…"
+    }
 }
 
 fn probe_text(p: &Probe) -> String {
@@ -104,6 +114,8 @@ pub fn markdown(report: &Report, command: &str) -> String {
         let _ = writeln!(out, "\n![{} chart]({})\n", t.scenario, chart_name(&t.scenario));
     }
     let _ = writeln!(out, "### Scale\n\n{}.\n", capitalise(&probe_heading(&report.probe)));
+    out += "Memory per task counts what is alive at once: a runner slower to start n tasks than the sleep \
+            never holds them all, and shows less.\n\n";
     if let Some(why) = &report.probe.skipped {
         let _ = writeln!(out, "Skipped: {why}.\n");
     } else {
@@ -196,6 +208,12 @@ mod tests {
         }
         assert!(md.contains("pingpong.svg") && dir.join("pingpong.svg").is_file());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn long_reasons_are_shortened() {
+        assert_eq!(shorten("abc", 5), "abc");
+        assert_eq!(shorten("abcdefgh", 5), "abcd…");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
-    /// Small sizes and a shorter scale probe (up to 100,000 sleepers, 5 s
+    /// Small sizes and a shorter scale probe (up to 100,000 sleepers, 4 s
     /// each): under a minute on two cores.
     #[arg(long)]
     quick: bool,

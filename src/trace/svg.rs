@@ -2,7 +2,8 @@
 //! coloured box for each stretch a task spent in one state.
 //!
 //! It reads the same events as the terminal timeline and draws them the same
-//! two ways ([`Axis`]): by wall-clock time, where a box is as wide as the
+//! two ways ([`Axis`]; `Auto` picks events for short traces of few events,
+//! time otherwise): by wall-clock time, where a box is as wide as the
 //! stretch it stands for (a running burst shorter than a pixel is widened to
 //! one, so it never disappears), or one column per event, where every switch
 //! is visible however quick. Each box has a tooltip with its state and
@@ -23,6 +24,9 @@ use std::time::Duration;
 
 /// Lanes drawn at most; a trace with more tasks says how many it left out.
 pub const MAX_LANES: usize = 48;
+
+/// With [`Axis::Auto`], a trace at least this long is drawn to time.
+pub const AUTO_TIME_FROM: Duration = Duration::from_millis(2);
 
 const LANE: f64 = 18.0;
 const GAP: f64 = 4.0;
@@ -87,14 +91,21 @@ pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
     let by_event = match axis {
         Axis::Events => true,
         Axis::Time | Axis::TimeUntil(_) => false,
-        Axis::Auto => !super::terminal::waits_on_the_clock(trace) && trace.events.len() <= 200,
+        // Events when switches are a blur of microseconds (pingpong); time
+        // when someone slept, or the trace lasts long enough for waiting to
+        // show (a blocking call).
+        Axis::Auto => {
+            !super::terminal::waits_on_the_clock(trace)
+                && trace.events.len() <= 200
+                && trace.span() < AUTO_TIME_FROM
+        }
     };
     let lanes = trace.tasks.len().min(MAX_LANES);
     let hidden = trace.tasks.len() - lanes;
     let name_width = trace.tasks.iter().take(lanes).map(|t| t.chars().count()).max().unwrap_or(4).min(24);
     let left = 12.0 + name_width as f64 * CHAR;
     let plot_bottom = TOP + lanes as f64 * (LANE + GAP);
-    let width = left + PLOT_WIDTH + 20.0;
+    let width = left + PLOT_WIDTH + 40.0;
     let height = plot_bottom + if hidden > 0 { 56.0 } else { 40.0 };
     let mut svg = Svg::new(width, height);
 
@@ -144,7 +155,7 @@ pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
         svg.text(x, plot_bottom + 16.0, &label, "middle", 11.0);
     }
     let axis_name = if by_event { "events, one column each" } else { "wall-clock time" };
-    svg.text(left + PLOT_WIDTH, plot_bottom + 30.0, axis_name, "end", 11.0);
+    svg.text(left + PLOT_WIDTH + 30.0, plot_bottom + 30.0, axis_name, "end", 11.0);
     if hidden > 0 {
         svg.text(left, plot_bottom + 46.0, &format!("… and {hidden} more tasks not drawn"), "start", 11.0);
     }
