@@ -251,6 +251,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
     /// [`GeneratorError::Finished`] if it has finished, `Running` from
     /// inside its own body, `Panicked` if the body panics (it is finished
     /// afterwards), `Stack` if its stack cannot be mapped.
+    #[inline]
     pub fn send(&self, input: In) -> Result<Step<Out, Ret>, GeneratorError> {
         self.resume(Resume::Value(input))
     }
@@ -299,6 +300,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
         self.state.set(GeneratorState::Finished);
     }
 
+    #[cold]
     fn start(&self) -> Result<(), StackError> {
         let Some(body) = self.body.borrow_mut().take() else { return Ok(()) };
         let stack = stack::take(self.stack_size)?;
@@ -313,6 +315,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
         Ok(())
     }
 
+    #[inline(always)]
     fn resume(&self, input: Resume<In>) -> Result<Step<Out, Ret>, GeneratorError> {
         match self.state.get() {
             GeneratorState::Finished => return Err(GeneratorError::Finished),

@@ -94,6 +94,20 @@
 //! (child of main), and its `switch` to a ready greenlet and that greenlet's
 //! `switch` back to the hub are both g→h switches.
 //!
+//! # What a switch costs
+//!
+//! A corosensei context switch is a few instructions; what a library adds
+//! on top is mostly *call frames* between the switch and the code that
+//! continues: after a switch, each `ret` through a frame entered on the
+//! other stack is a mispredicted return (`benches/switch.rs` measures five
+//! such frames against none). So the hot path here is forced inline
+//! (`send`, `trampoline`, the thread-local access in `with_local`), the
+//! message waits in a per-thread mailbox rather than being copied through
+//! every layer, and only the trampoline's `catch_unwind` frame remains.
+//! The trampoline stays in its loop while greenlets switch among
+//! themselves, which is the gevent hub's pattern (hub → greenlet → hub).
+//! See the closing figures in `benches/switch.rs`.
+//!
 //! # Values
 //!
 //! A switch carries a [`Value`], a `Box<dyn Any>`: greenlet's values are
@@ -125,7 +139,7 @@
 //!   handles does not unwind it. Drop such locals before switching away.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -157,7 +171,7 @@ pub enum GreenletError {
     /// switch (see the module docs).
     Unwinding,
     /// A stack for the target could not be mapped when it first started.
-    Stack(StackError),
+    Stack(Box<StackError>),
 }
 
 impl fmt::Display for GreenletError {
@@ -180,14 +194,16 @@ impl std::error::Error for GreenletError {}
 /// What a switch delivers to the greenlet it resumes.
 type Message = Result<Value, GreenletError>;
 
-/// What a non-main greenlet asks the trampoline for.
-struct Request {
-    to: Greenlet,
-    message: Message,
-}
+/// What a non-main greenlet asks the trampoline for: the greenlet to switch
+/// to (`None` is main). The message itself waits in `Local::mailbox`.
+type Request = Option<Greenlet>;
 
 type Body = Box<dyn FnOnce(Value) -> Value>;
-type Co = Coroutine<Message, Request, Value, DefaultStack>;
+/// The coroutine under a greenlet. Messages do not travel through
+/// corosensei's resume/suspend values but through `Local::mailbox`: one
+/// store and one load, instead of a copy at every layer in between (which
+/// measured several times slower).
+type Co = Coroutine<(), Request, (), DefaultStack>;
 
 /// Where a greenlet is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,10 +233,12 @@ struct Inner {
     /// Non-null only while the coroutine is started and not finished: it
     /// points at the `Yielder` corosensei passes to the coroutine function,
     /// which lives on the coroutine's stack for exactly that span.
-    yielder: Cell<*const Yielder<Message, Request>>,
+    yielder: Cell<*const Yielder<(), Request>>,
     /// How deep generators were nested when the trampoline resumed it.
     nesting: Cell<u32>,
     trace: LazyTask,
+    /// Whether switches record trace events (see [`Builder::untraced`]).
+    traced: bool,
 }
 
 /// A handle to a greenlet: cheap to clone (an `Rc`), bound to its thread.
@@ -247,25 +265,92 @@ impl Eq for Greenlet {}
 /// A switch hook: called with (from, to, when) on every switch.
 pub type Hook = Box<dyn Fn(&Greenlet, &Greenlet, Instant)>;
 
-thread_local! {
+/// A thread's greenlet bookkeeping, in one thread-local so a switch pays
+/// for one TLS lookup.
+struct Local {
     /// This thread's main greenlet, created on first use.
-    static MAIN: RefCell<Option<Greenlet>> = const { RefCell::new(None) };
-    /// The greenlet running now (`None` until first use: main).
-    static CURRENT: RefCell<Option<Greenlet>> = const { RefCell::new(None) };
+    main: OnceCell<Greenlet>,
+    /// The greenlet running now; null until first use (then main).
+    ///
+    /// # Invariant
+    ///
+    /// Null, or points to a live `Inner`: main's (kept alive by `main`) or
+    /// the one the trampoline is resuming (kept alive by the trampoline's
+    /// `target` handle for as long as it is current). A raw pointer rather
+    /// than a `Greenlet` so that a switch does not pay for reference counts.
+    current: Cell<*const Inner>,
     /// The switch hook, if any.
-    static HOOK: RefCell<Option<Rc<Hook>>> = const { RefCell::new(None) };
+    hook: RefCell<Option<Rc<Hook>>>,
+    /// Whether `hook` is set: one load on the fast path.
+    hooked: Cell<bool>,
     /// How many dropped greenlets are unwinding right now.
-    static UNWINDING: Cell<u32> = const { Cell::new(0) };
+    unwinding: Cell<u32>,
     /// Ids for greenlets of this thread.
-    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+    next_id: Cell<u64>,
+    /// The message of the switch in progress: the switching greenlet puts
+    /// it here, the resumed one takes it. A switch is a hand-off on one
+    /// thread, so one slot is enough.
+    mailbox: Cell<Option<Message>>,
+}
+
+thread_local! {
+    static LOCAL: Local = const {
+        Local {
+            main: OnceCell::new(),
+            current: Cell::new(std::ptr::null()),
+            hook: RefCell::new(None),
+            hooked: Cell::new(false),
+            unwinding: Cell::new(0),
+            next_id: Cell::new(1),
+            mailbox: Cell::new(None),
+        }
+    };
+}
+
+impl Local {
+    fn main(&self) -> &Greenlet {
+        self.main.get_or_init(|| Greenlet(Rc::new(Inner::new(0, Some("main".into()), None, 0, None))))
+    }
+
+    /// Takes the message the last switch left.
+    #[inline(always)]
+    fn take_message(&self) -> Message {
+        self.mailbox.take().unwrap_or_else(|| Ok(Box::new(())))
+    }
+
+    /// The running greenlet's `Inner` (see the invariant on `current`).
+    #[inline]
+    fn current(&self) -> *const Inner {
+        let current = self.current.get();
+        if current.is_null() { self.init_current() } else { current }
+    }
+
+    #[cold]
+    fn init_current(&self) -> *const Inner {
+        let main = Rc::as_ptr(&self.main().0);
+        self.current.set(main);
+        main
+    }
+}
+
+/// Runs `f` on this thread's [`Local`], inlined into the caller.
+///
+/// `LocalKey::with` would do, but it is a function call that the compiler
+/// declines to inline around a switch, and every call frame between two
+/// context switches costs a mispredicted return (see `benches/switch.rs`):
+/// so only the address lookup goes through `with`, and `f` runs here.
+#[inline(always)]
+fn with_local<R>(f: impl FnOnce(&Local) -> R) -> R {
+    let local: *const Local = LOCAL.with(|l| l as *const Local);
+    // SAFETY: the pointer came from this thread's LOCAL a moment ago, and
+    // a thread-local lives until its thread exits; its destructor cannot
+    // run during `f`, which runs on this thread (thread-local destructors
+    // run one at a time, after the thread's code has returned).
+    f(unsafe { &*local })
 }
 
 fn main_greenlet() -> Greenlet {
-    MAIN.with(|m| {
-        m.borrow_mut()
-            .get_or_insert_with(|| Greenlet(Rc::new(Inner::new(0, Some("main".into()), None, 0, None))))
-            .clone()
-    })
+    LOCAL.with(|l| l.main().clone())
 }
 
 impl Inner {
@@ -287,6 +372,7 @@ impl Inner {
             yielder: Cell::new(std::ptr::null()),
             nesting: Cell::new(0),
             trace: LazyTask::new(),
+            traced: true,
         }
     }
 }
@@ -296,7 +382,11 @@ impl Inner {
 /// greenlet being left, the one being entered and the time, on every switch
 /// (including a finished greenlet handing control to its parent).
 pub fn settrace(hook: Option<Hook>) -> Option<Hook> {
-    HOOK.with(|h| h.replace(hook.map(Rc::new)))
+    LOCAL
+        .with(|l| {
+            l.hooked.set(hook.is_some());
+            l.hook.replace(hook.map(Rc::new))
+        })
         .map(|old| Rc::try_unwrap(old).unwrap_or_else(|_| unreachable!()))
 }
 
@@ -306,6 +396,7 @@ pub struct Builder {
     name: Option<String>,
     stack_size: Option<usize>,
     parent: Option<Greenlet>,
+    untraced: bool,
 }
 
 impl Builder {
@@ -333,17 +424,27 @@ impl Builder {
         self
     }
 
+    /// Records no trace events for this greenlet's switches: for runtimes
+    /// built on greenlets (the gevent hub) that record their own, richer
+    /// events (what a greenlet waits on, not only that it switched).
+    pub fn untraced(mut self) -> Builder {
+        self.untraced = true;
+        self
+    }
+
     /// Creates the greenlet; it starts on its first `switch`, which passes
     /// `f` its value.
     pub fn spawn(self, f: impl FnOnce(Value) -> Value + 'static) -> Greenlet {
-        let id = NEXT_ID.with(|n| {
-            let id = n.get();
-            n.set(id + 1);
+        let id = LOCAL.with(|l| {
+            let id = l.next_id.get();
+            l.next_id.set(id + 1);
             id
         });
         let parent = self.parent.unwrap_or_else(Greenlet::current);
         let size = self.stack_size.unwrap_or(stack::DEFAULT_SIZE);
-        Greenlet(Rc::new(Inner::new(id, self.name, Some(parent), size, Some(Box::new(f)))))
+        let mut inner = Inner::new(id, self.name, Some(parent), size, Some(Box::new(f)));
+        inner.traced = !self.untraced;
+        Greenlet(Rc::new(inner))
     }
 }
 
@@ -361,7 +462,16 @@ impl Greenlet {
     /// The greenlet running now (this thread's main greenlet outside any
     /// other).
     pub fn current() -> Greenlet {
-        CURRENT.with(|c| c.borrow_mut().get_or_insert_with(main_greenlet).clone())
+        LOCAL.with(|l| {
+            let current = l.current();
+            // SAFETY: `current` points to a live Inner owned by an Rc (the
+            // invariant on `Local::current`); taking one more count on it
+            // and wrapping it in a handle of our own is what `Rc::clone` does.
+            unsafe {
+                Rc::increment_strong_count(current);
+                Greenlet(Rc::from_raw(current))
+            }
+        })
     }
 
     /// Its parent: where its result goes. `None` for the main greenlet.
@@ -404,6 +514,7 @@ impl Greenlet {
     /// [`GreenletError::Dead`] at once if this greenlet has finished; else
     /// whatever the greenlet that switches back sends: a thrown error, a
     /// child's panic.
+    #[inline]
     pub fn switch(&self, value: Value) -> Result<Value, GreenletError> {
         self.send(Ok(value))
     }
@@ -422,7 +533,7 @@ impl Greenlet {
         if self.0.status.get() == Status::New {
             self.0.status.set(Status::Dead);
             drop(self.0.body.borrow_mut().take());
-            note_switch(self, &self.live_parent());
+            LOCAL.with(|l| note_switch(l, Some(self), Some(&self.live_parent())));
             return self.live_parent().send(Err(err));
         }
         self.send(Err(err))
@@ -437,45 +548,70 @@ impl Greenlet {
         p
     }
 
+    #[inline(always)]
     fn send(&self, message: Message) -> Result<Value, GreenletError> {
         if self.is_dead() {
             return Err(GreenletError::Dead);
         }
-        if UNWINDING.with(Cell::get) > 0 {
-            return Err(GreenletError::Unwinding);
-        }
-        let current = Greenlet::current();
-        if current == *self {
-            return message;
-        }
-        if current.is_main() {
-            return trampoline(current, self.clone(), message);
-        }
-        if stack::nesting() != current.0.nesting.get() {
-            return Err(GreenletError::NestedCoroutine);
-        }
-        let yielder = current.0.yielder.get();
-        // Do not keep a handle to ourselves on our own stack while
-        // suspended: it would keep us alive forever (see `Drop for Inner`).
-        drop(current);
-        debug_assert!(!yielder.is_null());
-        // SAFETY: `current` is running, so it is started and not finished,
-        // and by the invariant on `Inner::yielder` the pointer is live; we
-        // are on its stack (the nesting check above rules out a generator's
-        // stack in between).
-        let yielder = unsafe { &*yielder };
-        yielder.suspend(Request { to: self.clone(), message })
+        with_local(|l| {
+            if l.unwinding.get() > 0 {
+                return Err(GreenletError::Unwinding);
+            }
+            let current = l.current();
+            if std::ptr::eq(current, Rc::as_ptr(&self.0)) {
+                return message;
+            }
+            // SAFETY: see the invariant on `Local::current`.
+            let current = unsafe { &*current };
+            if current.parent.is_none() {
+                l.mailbox.set(Some(message));
+                return trampoline(l, self.clone());
+            }
+            if stack::nesting() != current.nesting.get() {
+                return Err(GreenletError::NestedCoroutine);
+            }
+            // Main travels as `None`: no reference count to pay.
+            let to = if self.is_main() { None } else { Some(self.clone()) };
+            l.mailbox.set(Some(message));
+            suspend(current, to);
+            l.take_message()
+        })
     }
 }
 
-/// Records a switch in the trace and calls the hook.
-fn note_switch(from: &Greenlet, to: &Greenlet) {
+/// A non-main greenlet's side of a switch: back to the trampoline with a
+/// request.
+#[inline(always)]
+fn suspend(current: &Inner, request: Request) {
+    let yielder = current.yielder.get();
+    debug_assert!(!yielder.is_null());
+    // SAFETY: `current` is running, so it is started and not finished, and
+    // by the invariant on `Inner::yielder` the pointer is live; we are on
+    // its stack (`send` checked that no generator's stack is in between).
+    let yielder = unsafe { &*yielder };
+    yielder.suspend(request);
+}
+
+/// Records a switch in the trace and calls the hook; `None` is main.
+#[inline]
+fn note_switch(l: &Local, from: Option<&Greenlet>, to: Option<&Greenlet>) {
+    if l.hooked.get() || trace::is_on() {
+        note_switch_slow(l, from.unwrap_or(l.main()), to.unwrap_or(l.main()));
+    }
+}
+
+#[cold]
+fn note_switch_slow(l: &Local, from: &Greenlet, to: &Greenlet) {
     if trace::is_on() {
         let from_state = if from.is_dead() { State::Done } else { State::Waiting(Wait::Switch) };
-        trace::record(from.trace_id(), from_state);
-        trace::record(to.trace_id(), State::Running);
+        if from.0.traced {
+            trace::record(from.trace_id(), from_state);
+        }
+        if to.0.traced {
+            trace::record(to.trace_id(), State::Running);
+        }
     }
-    let hook = HOOK.with(|h| h.borrow().clone());
+    let hook = l.hook.borrow().clone();
     if let Some(hook) = hook {
         hook(from, to, Instant::now());
     }
@@ -490,59 +626,63 @@ impl Greenlet {
     }
 }
 
-fn set_current(g: &Greenlet) {
-    CURRENT.with(|c| *c.borrow_mut() = Some(g.clone()));
-}
-
 // ANCHOR: trampoline
 /// The main greenlet's side of every switch: resume `target` and carry out
 /// what it asks for, until something is meant for `main`.
-fn trampoline(main: Greenlet, mut target: Greenlet, mut message: Message) -> Result<Value, GreenletError> {
-    let mut from = main.clone();
+#[inline(always)]
+fn trampoline(l: &Local, mut target: Greenlet) -> Result<Value, GreenletError> {
+    let main = l.current.get();
+    // Who switched to `target`: `None` is main.
+    let mut from: Option<Greenlet> = None;
     loop {
-        note_switch(&from, &target);
-        let (next, next_message) = match start_if_new(&target) {
+        note_switch(l, from.as_ref(), Some(&target));
+        let next = match start_if_new(&target) {
             // No stack: the target cannot run; tell whoever switched to it.
             Err(err) => {
                 target.0.status.set(Status::Dead);
-                (from.clone(), Err(GreenletError::Stack(err)))
+                l.mailbox.set(Some(Err(GreenletError::Stack(Box::new(err)))));
+                from.take()
             }
             Ok(()) => {
-                set_current(&target);
+                l.current.set(Rc::as_ptr(&target.0));
                 target.0.nesting.set(stack::nesting());
                 let step = {
                     let mut co = target.0.co.borrow_mut();
                     let co = co.as_mut().expect("a started greenlet has a coroutine");
-                    panic::catch_unwind(AssertUnwindSafe(|| co.resume(message)))
+                    panic::catch_unwind(AssertUnwindSafe(|| co.resume(())))
                 };
-                set_current(&main);
+                l.current.set(main);
                 match step {
-                    Ok(CoroutineResult::Yield(Request { to, message })) => (to, message),
-                    Ok(CoroutineResult::Return(value)) => (finish(&target), Ok(value)),
-                    Err(payload) => (finish(&target), Err(GreenletError::Panicked(panic_message(&*payload)))),
+                    Ok(CoroutineResult::Yield(to)) => to,
+                    // The body left its value in the mailbox.
+                    Ok(CoroutineResult::Return(())) => finish(&target),
+                    Err(payload) => {
+                        l.mailbox.set(Some(Err(GreenletError::Panicked(panic_message(&*payload)))));
+                        finish(&target)
+                    }
                 }
             }
         };
-        if next == main {
-            note_switch(&target, &main);
-            return next_message;
+        match next {
+            None => {
+                note_switch(l, Some(&target), None);
+                return l.take_message();
+            }
+            Some(next) => from = Some(std::mem::replace(&mut target, next)),
         }
-        from = target;
-        target = next;
-        message = next_message;
     }
 }
 // ANCHOR_END: trampoline
 
 /// Marks a greenlet dead, returns its stack to the pool, and says who gets
-/// its result.
-fn finish(g: &Greenlet) -> Greenlet {
+/// its result (`None`: main).
+fn finish(g: &Greenlet) -> Option<Greenlet> {
     g.0.status.set(Status::Dead);
     g.0.yielder.set(std::ptr::null());
     if let Some(co) = g.0.co.borrow_mut().take() {
         stack::give(co.into_stack());
     }
-    g.live_parent()
+    Some(g.live_parent()).filter(|p| !p.is_main())
 }
 
 /// Gives a new greenlet its coroutine (and stack).
@@ -553,15 +693,16 @@ fn start_if_new(g: &Greenlet) -> Result<(), StackError> {
     let body = g.0.body.borrow_mut().take().expect("a new greenlet has its function");
     let stack = stack::take(g.0.stack_size)?;
     let weak = Rc::downgrade(&g.0);
-    let co = Co::with_stack(stack, move |yielder, first: Message| {
+    let co = Co::with_stack(stack, move |yielder, ()| {
         if let Some(inner) = weak.upgrade() {
             inner.yielder.set(yielder as *const _);
         }
         drop(weak);
-        // A throw into a started greenlet arrives as a message too; the
-        // first message is always a value (throw into a new one kills it).
-        let value = first.unwrap_or_else(|_| Box::new(()));
-        body(value)
+        // The first message is always a value (a throw into a new greenlet
+        // kills it without starting it).
+        let value = LOCAL.with(Local::take_message).unwrap_or_else(|_| Box::new(()));
+        let result = body(value);
+        LOCAL.with(|l| l.mailbox.set(Some(Ok(result))));
     });
     *g.0.co.borrow_mut() = Some(co);
     g.0.status.set(Status::Started);
@@ -587,9 +728,14 @@ impl Drop for Inner {
         // catches it; nothing in between may catch it, which is why the
         // trampoline catches panics around `resume`, never inside.
         if let Some(mut co) = self.co.get_mut().take() {
-            UNWINDING.with(|u| u.set(u.get() + 1));
+            // `try_with`: this may run from another thread-local's
+            // destructor after ours is gone; then there is no one to switch.
+            let unwinding = |by: i32| {
+                let _ = LOCAL.try_with(|l| l.unwinding.set(l.unwinding.get().wrapping_add_signed(by)));
+            };
+            unwinding(1);
             co.force_unwind();
-            UNWINDING.with(|u| u.set(u.get() - 1));
+            unwinding(-1);
             stack::give(co.into_stack());
         }
     }

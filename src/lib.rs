@@ -19,12 +19,12 @@
 
 pub mod aio;
 pub mod generator;
+pub mod gevent;
 pub mod greenlet;
 pub mod http;
 pub mod lessons;
 pub mod measure;
 pub mod reactor;
 pub mod scenarios;
-pub mod signal;
 pub mod stack;
 pub mod trace;

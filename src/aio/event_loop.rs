@@ -84,8 +84,9 @@ pub(crate) fn current() -> Rc<Inner> {
 pub(crate) enum TimerEntry {
     /// Wake a task (a `sleep`, a timeout).
     Wake(Waker),
-    /// Queue a callback (`call_later`, `call_at`).
-    Call(Callback),
+    /// Queue a callback (`call_later`, `call_at`). Boxed, so that a
+    /// sleeping task's entry stays two words.
+    Call(Box<Callback>),
 }
 
 /// What waits on one registered socket.
@@ -163,6 +164,9 @@ pub(crate) struct Inner {
     /// `add_done_callback`s by task id, called with a `&Result<T, Error>`.
     pub(crate) done_callbacks: RefCell<HashMap<u64, Vec<task::DoneCallback>>>,
     pub(crate) executor: RefCell<Option<Rc<ThreadPool>>>,
+    /// Names of the tasks that have one, and how many holders (the task,
+    /// its handle) still need it.
+    pub(crate) names: RefCell<HashMap<u64, (Rc<str>, u8)>>,
 }
 
 impl Inner {
@@ -190,6 +194,7 @@ impl Inner {
             cancelled: RefCell::new(HashSet::new()),
             done_callbacks: RefCell::new(HashMap::new()),
             executor: RefCell::new(None),
+            names: RefCell::new(HashMap::new()),
         })
     }
 
@@ -224,6 +229,17 @@ impl Inner {
                 } else {
                     std::mem::forget(runnable);
                 }
+            }
+        }
+    }
+
+    /// One holder of task `id`'s name lets go of it.
+    pub(crate) fn release_name(&self, id: u64) {
+        let mut names = self.names.borrow_mut();
+        if let Some((_, holders)) = names.get_mut(&id) {
+            *holders -= 1;
+            if *holders == 0 {
+                names.remove(&id);
             }
         }
     }
@@ -272,10 +288,9 @@ impl Inner {
         task::begin_step(meta.trace, cancel);
         trace::record(meta.trace, State::Running);
         if self.debug.on.get() {
-            let name = task::display_name(id, meta.name.as_deref());
             let started = Instant::now();
             runnable.run();
-            self.check_slow(started, || name);
+            self.check_slow(started, || task::task_name(id));
         } else {
             runnable.run();
         }
@@ -354,7 +369,7 @@ impl Inner {
             let entry = self.timers.borrow_mut().pop_due(now);
             match entry {
                 Some(TimerEntry::Wake(waker)) => waker.wake(),
-                Some(TimerEntry::Call(callback)) => self.soon.borrow_mut().push_back(callback),
+                Some(TimerEntry::Call(callback)) => self.soon.borrow_mut().push_back(*callback),
                 None => break,
             }
         }
@@ -486,7 +501,7 @@ impl LoopRef {
     /// at the same instant run in the order they were scheduled.
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> Handle {
         let (callback, handle) = Callback::new(f);
-        self.inner.add_timer(when, TimerEntry::Call(callback));
+        self.inner.add_timer(when, TimerEntry::Call(Box::new(callback)));
         handle
     }
 

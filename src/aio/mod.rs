@@ -82,6 +82,7 @@ mod handle;
 mod iter;
 mod net;
 mod pool;
+pub mod scenarios;
 mod sync;
 mod task;
 mod time;

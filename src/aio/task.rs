@@ -34,7 +34,14 @@
 //! may stop a task, and a forgotten handle stops it rather than leaking it.
 //! Debug mode warns when a handle is dropped without being awaited,
 //! detached or cancelled.
-#![forbid(unsafe_code)]
+//!
+//! # Memory
+//!
+//! A task is one allocation: async-task's header, a 16-byte [`Meta`], the
+//! schedule function (one `Arc`) and the [`Guarded`] future. A million
+//! sleeping tasks fit in about 200 MiB with their handles and timers (see
+//! `benches/aio_million.rs`). Names live in a side table, only for tasks
+//! that have one.
 
 use super::debug::Warning;
 use super::error::{Error, panic_message};
@@ -43,12 +50,11 @@ use crate::trace::{self, State, TaskId, Wait};
 use std::any::Any;
 use std::cell::Cell;
 use std::fmt;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 /// What async-task keeps beside each task's future.
@@ -56,7 +62,6 @@ use std::task::{Context, Poll, Waker};
 pub(crate) struct Meta {
     pub(crate) id: u64,
     pub(crate) trace: TaskId,
-    pub(crate) name: Option<Arc<str>>,
 }
 
 /// A done callback, type-erased: it downcasts to `&Result<T, Error>`.
@@ -88,6 +93,12 @@ pub(crate) fn trace_wait(wait: Wait) {
     }
 }
 
+/// The name of task `id` on this thread's loop.
+pub(crate) fn task_name(id: u64) -> String {
+    let name = with_current(|inner| inner.names.borrow().get(&id).map(|(name, _)| Rc::clone(name))).flatten();
+    display_name(id, name.as_deref())
+}
+
 /// A task's name: the one it was given, or `Task-N` as in asyncio.
 pub(crate) fn display_name(id: u64, name: Option<&str>) -> String {
     match name {
@@ -95,6 +106,50 @@ pub(crate) fn display_name(id: u64, name: Option<&str>) -> String {
         None => format!("Task-{id}"),
     }
 }
+
+// ANCHOR: guarded
+/// The wrapper around every task's future: it turns a cancel into
+/// `Err(Cancelled)` (dropping the future first) and a panic into
+/// `Err(Panicked)`, and runs the end-of-task bookkeeping.
+struct Guarded<F> {
+    /// `None` once the future finished or was cancelled (dropped in place).
+    future: Option<F>,
+    id: u64,
+    trace: TaskId,
+    named: bool,
+}
+
+impl<F: Future> Future for Guarded<F>
+where
+    F::Output: 'static,
+{
+    type Output = Result<F::Output, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (id, trace) = (self.id, self.trace);
+        // SAFETY: `future` is structurally pinned: it is never moved out of
+        // the `Guarded` (only dropped in place by `Pin::set`), `Guarded`'s
+        // `Drop` does not touch it, and `Guarded` is `Unpin` only when `F` is.
+        let mut future = unsafe { self.map_unchecked_mut(|g| &mut g.future) };
+        let result = if take_cancel() {
+            future.set(None); // drop it here: destructors run before anyone sees Cancelled
+            Err(Error::Cancelled)
+        } else {
+            let Some(f) = future.as_mut().as_pin_mut() else {
+                return Poll::Ready(Err(Error::InvalidState)); // polled after completion
+            };
+            match catch_unwind(AssertUnwindSafe(|| f.poll(cx))) {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(value)) => Ok(value),
+                Err(payload) => Err(Error::Panicked(panic_message(&*payload))),
+            }
+        };
+        future.set(None);
+        finish(id, trace, &result);
+        Poll::Ready(result)
+    }
+}
+// ANCHOR_END: guarded
 
 // ANCHOR: spawn
 /// Spawns `future` on `inner`'s loop.
@@ -104,43 +159,37 @@ where
     F::Output: 'static,
 {
     let id = inner.next_task_id();
-    let name: Option<Arc<str>> = name.map(Arc::from);
     let trace = trace::task(format_args!("{}", display_name(id, name.as_deref())));
-    let body = async move {
-        let result = {
-            let mut future = pin!(future);
-            poll_fn(|cx| {
-                if take_cancel() {
-                    return Poll::Ready(Err(Error::Cancelled));
-                }
-                match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                    Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-                    Ok(Poll::Pending) => Poll::Pending,
-                    Err(payload) => Poll::Ready(Err(Error::Panicked(panic_message(&*payload)))),
-                }
-            })
-            .await
-        }; // <- the future is dropped here: its destructors run before anyone sees the result
-        finish(id, trace, &result);
-        result
-    };
-    let meta = Meta { id, trace, name: name.clone() };
+    let named = name.is_some();
+    if let Some(name) = name {
+        // Two holders: the task and its handle; each lets go once.
+        inner.names.borrow_mut().insert(id, (Rc::from(name), 2));
+    }
+    let body = Guarded { future: Some(future), id, trace, named };
     let (runnable, task) =
-        async_task::Builder::new().metadata(meta).spawn_local(move |_| body, inner.scheduler());
+        async_task::Builder::new().metadata(Meta { id, trace }).spawn_local(move |_| body, inner.scheduler());
     let waker = runnable.waker();
     runnable.schedule();
     Task {
         inner: Some(task.fallible()),
         waker,
         id,
-        name,
         stash: None,
         awaited: Cell::new(false),
         cancel_requested: Cell::new(false),
+        named,
         _local: PhantomData,
     }
 }
 // ANCHOR_END: spawn
+
+impl<F> Drop for Guarded<F> {
+    fn drop(&mut self) {
+        if self.named {
+            with_current(|inner| inner.release_name(self.id));
+        }
+    }
+}
 
 /// The end of a task: forget a pending cancel, run its done callbacks.
 fn finish<T: 'static>(id: u64, trace: TaskId, result: &Result<T, Error>) {
@@ -173,12 +222,13 @@ pub struct Task<T> {
     /// Wakes the task, so `cancel()` reaches a task parked on something.
     waker: Waker,
     id: u64,
-    name: Option<Arc<str>>,
     /// The result, when `wait()` or a done callback took it before the
     /// handle was awaited.
     stash: Option<Box<Result<T, Error>>>,
     awaited: Cell<bool>,
     cancel_requested: Cell<bool>,
+    /// Whether it has an entry in the loop's name table.
+    named: bool,
     /// Tasks belong to their loop's thread.
     _local: PhantomData<Rc<()>>,
 }
@@ -192,7 +242,7 @@ impl<T: 'static> fmt::Debug for Task<T> {
 impl<T: 'static> Task<T> {
     /// The task's name (`Task-N` unless it was spawned with one).
     pub fn name(&self) -> String {
-        display_name(self.id, self.name.as_deref())
+        task_name(self.id)
     }
 
     /// Whether the task has finished (returned, panicked or been
@@ -220,6 +270,7 @@ impl<T: 'static> Task<T> {
         if let Some(task) = self.inner.take() {
             task.detach();
         }
+        self.release_name();
     }
 
     /// Calls `f` with the task's result when it finishes (at once, if it
@@ -311,6 +362,14 @@ impl<T: 'static> Future for Task<T> {
     }
 }
 
+impl<T> Task<T> {
+    fn release_name(&mut self) {
+        if std::mem::take(&mut self.named) {
+            with_current(|inner| inner.release_name(self.id));
+        }
+    }
+}
+
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         let Some(task) = self.inner.as_ref() else { return }; // detached
@@ -322,10 +381,7 @@ impl<T> Drop for Task<T> {
                 inner.done_callbacks.borrow_mut().remove(&self.id);
             }
             if forgotten && inner.debug.on.get() {
-                inner.debug.warn(Warning::NeverAwaited {
-                    task: display_name(self.id, self.name.as_deref()),
-                    pending,
-                });
+                inner.debug.warn(Warning::NeverAwaited { task: task_name(self.id), pending });
             }
         });
     }

@@ -26,7 +26,7 @@ enum Command {
     Run(run::RunArgs),
     /// Run a lesson's exercise tests and say what still fails.
     Check(check::CheckArgs),
-    /// Serve until Ctrl-C: `corolab serve http --backend threads`.
+    /// Run one server (echo, http) until Ctrl-C, for any client to talk to.
     Serve(serve::ServeArgs),
 }
 

@@ -1,73 +1,128 @@
-//! `corolab serve <service>`: run a server until Ctrl-C, then stop cleanly.
+//! `corolab serve <service> --backend B --addr A`: runs one server until
+//! Ctrl-C, so any client (`nc`, Python, a load tool) can talk to it.
+//!
+//! The services are listed in [`Service`]; each picks the backends it runs
+//! on. A server runs in the background (a thread, or a coroutine) while the
+//! main thread waits for SIGINT or SIGTERM. Then it stops cleanly: the
+//! acceptor stops, every open connection is shut down (so a handler parked
+//! on a silent client wakes up), the handlers finish, and the command
+//! prints what it served.
+//!
+//! Signals arrive through `signal-hook`'s iterator, which turns them into
+//! reads on a self-pipe: the only code that runs inside the signal handler
+//! is signal-hook's own, audited, async-signal-safe write.
 #![forbid(unsafe_code)]
 
-use corolab::http::{self, ServerConfig};
+use corolab::http;
 use corolab::scenarios::Backend;
+use corolab::scenarios::echo::{self, Served};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// What to serve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Service {
-    /// A TCP echo server.
-    Echo,
-    /// The HTTP server: `/`, `/hello/{name}`, `/data`, `?delay_ms=N`.
-    Http,
-}
+/// How long a stopping server waits for its connection handlers.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// What to serve.
-    #[arg(value_enum)]
     service: Service,
     /// The concurrency model that serves it.
     #[arg(long, short, default_value = "threads")]
     backend: String,
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    /// The address to listen on (port 0 picks a free port and prints it).
+    #[arg(long, default_value = "127.0.0.1:7000")]
     addr: SocketAddr,
-    /// Seconds a connection may stay silent (idle, or stalled mid-request).
+    /// Worker threads for multi-threaded backends (default: all cores).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Seconds an HTTP connection may stay silent (idle between requests,
+    /// or stalled mid-request) before the server closes it.
     #[arg(long, default_value_t = 10)]
     timeout_secs: u64,
 }
 
-pub fn serve(args: ServeArgs) -> i32 {
-    match args.service {
-        Service::Http => serve_http(&args),
-        Service::Echo => super::usage_error("serve echo is not on this branch yet (it comes with gevent)"),
+/// The services `corolab serve` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Service {
+    /// Sends back every byte it receives.
+    Echo,
+    /// The HTTP server of `corolab::http`: `/`, `/hello/{name}`, `/data`,
+    /// and `?delay_ms=N` on any of them.
+    Http,
+}
+
+impl Service {
+    /// The backends this service runs on.
+    fn backends(self) -> &'static [Backend] {
+        match self {
+            Service::Echo => &[Backend::Threads, Backend::May],
+            Service::Http => http::server::BACKENDS,
+        }
     }
 }
 
-fn serve_http(args: &ServeArgs) -> i32 {
-    let choices = || http::server::BACKENDS.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ");
-    let backend = match Backend::from_name(&args.backend) {
-        Some(b) if http::server::BACKENDS.contains(&b) => b,
-        _ => {
-            return super::usage_error(format!(
-                "no HTTP server on '{}' (choose from: {})",
-                args.backend,
-                choices()
-            ));
-        }
+/// A server running in the background: how to stop it and what it counted.
+struct Running {
+    stop: Arc<AtomicBool>,
+    served: Arc<Served>,
+    addr: SocketAddr,
+    /// Waits for the acceptor to return.
+    join: Box<dyn FnOnce() -> Result<(), String>>,
+}
+
+pub fn serve(args: ServeArgs) -> i32 {
+    let Some(backend) = Backend::from_name(&args.backend).filter(|b| args.service.backends().contains(b))
+    else {
+        let names: Vec<&str> = args.service.backends().iter().map(|b| b.name()).collect();
+        return super::usage_error(format!(
+            "{:?} does not run on '{}' (choose from: {})",
+            args.service,
+            args.backend,
+            names.join(", ")
+        ));
     };
-    // Before any thread exists, so that every thread inherits the mask and
-    // Ctrl-C reaches the wait below instead of killing the process.
-    let interrupts = match corolab::signal::block_interrupts() {
-        Ok(i) => i,
-        Err(e) => return fail(format!("cannot block Ctrl-C: {e}")),
+    // Register before binding, so a signal that arrives once the address is
+    // printed is never lost.
+    let mut signals = match Signals::new([SIGINT, SIGTERM]) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("cannot install signal handlers: {e}")),
     };
-    let config =
-        ServerConfig { read_timeout: Duration::from_secs(args.timeout_secs.max(1)), ..Default::default() };
+    let running = match args.service {
+        Service::Echo => start_echo(backend, args.addr, args.workers),
+        Service::Http => return serve_http(backend, &args, signals),
+    };
+    let running = match running {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot serve on {}: {e}", args.addr)),
+    };
+    println!("serving echo on {} with {backend}; Ctrl-C stops", running.addr);
+    let signal = signals.forever().next().unwrap_or(SIGINT);
+    let name = if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
+    println!("{name}: stopping");
+    stop(running)
+}
+
+/// Serves HTTP until SIGINT or SIGTERM, then stops the server (open
+/// connections finish the request in progress) and prints the tally.
+fn serve_http(backend: Backend, args: &ServeArgs, mut signals: Signals) -> i32 {
+    let config = http::ServerConfig {
+        read_timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        workers: args.workers,
+        ..Default::default()
+    };
     let server = match http::server::spawn(backend, args.addr, config) {
         Ok(s) => s,
         Err(e) => return fail(format!("cannot serve on {}: {e}", args.addr)),
     };
     println!("serving http on {backend} at http://{}/ (Ctrl-C to stop)", server.addr());
     println!("  try: curl -v http://{}/hello/world", server.addr());
-    if let Err(e) = interrupts.wait() {
-        eprintln!("waiting for Ctrl-C failed ({e}); stopping");
-    }
-    println!("\nstopping...");
+    let signal = signals.forever().next().unwrap_or(SIGINT);
+    let name = if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
+    println!("{name}: stopping");
     match server.stop() {
         Ok(summary) => {
             let open = if summary.left_open > 0 {
@@ -94,4 +149,56 @@ fn plural(n: u64, word: &str) -> String {
 fn fail(message: String) -> i32 {
     eprintln!("error: {message}");
     1
+}
+
+/// Stops the acceptor, closes the open connections, waits for the handlers
+/// and prints the tally.
+fn stop(running: Running) -> i32 {
+    running.stop.store(true, Ordering::Release);
+    echo::wake_acceptor(running.addr);
+    let acceptor = (running.join)();
+    let served = &running.served;
+    let open = served.shutdown_all();
+    let stuck = served.wait_closed(DRAIN_TIMEOUT);
+    println!(
+        "served {} connections, {} bytes echoed, {} ended with an error; {open} open at stop, {stuck} left",
+        served.connections.load(Ordering::Relaxed),
+        served.bytes.load(Ordering::Relaxed),
+        served.errors.load(Ordering::Relaxed),
+    );
+    match acceptor {
+        Ok(()) if stuck == 0 => 0,
+        Ok(()) => fail(format!("{stuck} connection(s) did not close within {DRAIN_TIMEOUT:?}")),
+        Err(e) => fail(e),
+    }
+}
+
+fn start_echo(backend: Backend, addr: SocketAddr, workers: Option<usize>) -> std::io::Result<Running> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(Served::default());
+    let (s, v) = (stop.clone(), served.clone());
+    let (addr, join): (SocketAddr, Box<dyn FnOnce() -> Result<(), String>>) = match backend {
+        Backend::Threads => {
+            let listener = std::net::TcpListener::bind(addr)?;
+            let addr = listener.local_addr()?;
+            let acceptor = std::thread::spawn(move || echo::threads_server(listener, s, v));
+            (addr, Box::new(move || acceptor.join().map_err(|_| "the acceptor panicked".to_string())))
+        }
+        Backend::May => {
+            use corolab::gevent::may as gevent;
+            gevent::configure(workers).map_err(std::io::Error::other)?;
+            let listener = gevent::net::TcpListener::bind(addr)?;
+            let addr = listener.local_addr()?;
+            let acceptor = gevent::try_spawn(move || echo::may_server(listener, s, v))?;
+            (
+                addr,
+                Box::new(move || match acceptor.join() {
+                    Ok(result) => result.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }),
+            )
+        }
+        _ => return Err(std::io::Error::other(format!("echo has no {backend} server"))),
+    };
+    Ok(Running { stop, served, addr, join })
 }

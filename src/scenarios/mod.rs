@@ -22,9 +22,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod blocking;
 pub mod crawl;
+pub mod echo;
+pub mod multicore;
 pub mod pingpong;
 pub mod producer_consumer;
+pub mod sleepers;
 
 use crate::measure::Meter;
 use crate::trace::{Recording, Trace};
@@ -213,7 +217,15 @@ impl fmt::Debug for Scenario {
 }
 
 /// Every scenario, in the order the lessons meet them.
-pub static SCENARIOS: &[Scenario] = &[pingpong::SCENARIO, producer_consumer::SCENARIO, crawl::SCENARIO];
+pub static SCENARIOS: &[Scenario] = &[
+    pingpong::SCENARIO,
+    producer_consumer::SCENARIO,
+    sleepers::SCENARIO,
+    echo::SCENARIO,
+    blocking::SCENARIO,
+    multicore::SCENARIO,
+    crawl::SCENARIO,
+];
 
 /// Looks a scenario up by name.
 pub fn find(name: &str) -> Option<&'static Scenario> {

@@ -18,7 +18,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "pingpong",
     summary: "two workers hand control back and forth (the classic greenlet 12 56 34 78 demo)",
     default_n: 2,
-    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet],
+    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::May, Backend::Aio],
     run,
 };
 
@@ -26,8 +26,10 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let printed = match backend {
         Backend::Threads => threads(n, config)?,
+        Backend::May => may(n, config)?,
         Backend::Generator => generators(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
+        Backend::Aio => crate::aio::scenarios::pingpong(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &printed))
@@ -111,6 +113,62 @@ fn threads(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
 }
 // ANCHOR_END: threads
 
+// ANCHOR: may
+/// may coroutines: the same hand-off over may's channels, which park the
+/// coroutine rather than its worker thread. With one worker every hand-off
+/// is a coroutine switch; with more, may may run the two on different
+/// threads and a hand-off becomes a cross-thread wake-up.
+fn may(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
+    use crate::gevent::may as gevent;
+
+    super::sleepers::configure_may(config)?;
+    let (to_pong, pong_turn) = gevent::channel::<()>();
+    let (to_ping, ping_turn) = gevent::channel::<()>();
+    let (printed_tx, printed_rx) = gevent::channel::<String>();
+    let ping = {
+        let (config, printed) = (config.clone(), printed_tx.clone());
+        gevent::try_spawn(move || {
+            let id = trace::task("ping");
+            for k in 0..n {
+                trace::record(id, State::Running);
+                let value = ping_value(k);
+                config.say(&value);
+                printed.send(value).ok();
+                trace::record(id, State::Waiting(Wait::Sync));
+                to_pong.send(()).ok();
+                if k + 1 < n && ping_turn.recv().is_err() {
+                    break;
+                }
+            }
+            trace::record(id, State::Done);
+        })?
+    };
+    let pong = {
+        let (config, printed) = (config.clone(), printed_tx);
+        gevent::try_spawn(move || {
+            let id = trace::task("pong");
+            for k in 0..n {
+                trace::record(id, State::Waiting(Wait::Sync));
+                if pong_turn.recv().is_err() {
+                    break;
+                }
+                trace::record(id, State::Running);
+                let value = pong_value(n, k);
+                config.say(&value);
+                printed.send(value).ok();
+                if k + 1 < n {
+                    to_ping.send(()).ok();
+                }
+            }
+            trace::record(id, State::Done);
+        })?
+    };
+    for h in [ping, pong] {
+        h.join().map_err(|e| ScenarioError::Failed(e.to_string()))?;
+    }
+    Ok(printed_rx.try_iter().collect())
+}
+// ANCHOR_END: may
 // ANCHOR: generator
 /// Generators: each worker is a generator that prints and yields. A
 /// generator can only yield back to whoever resumed it, never to the other

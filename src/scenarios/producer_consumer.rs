@@ -26,7 +26,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "producer-consumer",
     summary: "a producer hands items 1..=n to a consumer, which answers each with a status",
     default_n: 5,
-    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet],
+    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::May, Backend::Aio],
     run,
 };
 
@@ -37,8 +37,10 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let log = match backend {
         Backend::Threads => threads(n, config)?,
+        Backend::May => may(n, config)?,
         Backend::Generator => generator(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
+        Backend::Aio => crate::aio::scenarios::producer_consumer(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &log))
@@ -118,6 +120,65 @@ fn threads(n: u64, config: &Config) -> Result<Log, ScenarioError> {
 }
 // ANCHOR_END: threads
 
+// ANCHOR: may
+/// may coroutines: the producer sends each item on a may channel and parks
+/// on a second one for the answer; the consumer is a coroutine too.
+fn may(n: u64, config: &Config) -> Result<Log, ScenarioError> {
+    use crate::gevent::may as gevent;
+
+    super::sleepers::configure_may(config)?;
+    let (items_tx, items_rx) = gevent::channel::<u64>();
+    let (answers_tx, answers_rx) = gevent::channel::<String>();
+    let consumer = {
+        let config = config.clone();
+        gevent::try_spawn(move || {
+            let id = trace::task("consumer");
+            let mut consumed = Vec::new();
+            trace::record(id, State::Waiting(Wait::Sync));
+            for item in items_rx {
+                trace::record(id, State::Running);
+                config.say(format_args!("[consumer] consuming {item}"));
+                consumed.push(item);
+                trace::record(id, State::Waiting(Wait::Sync));
+                if answers_tx.send(STATUS.to_string()).is_err() {
+                    break;
+                }
+            }
+            trace::record(id, State::Done);
+            consumed
+        })?
+    };
+    let producer = {
+        let config = config.clone();
+        gevent::try_spawn(move || {
+            let id = trace::task("producer");
+            let mut answers = Vec::new();
+            for item in 1..=n {
+                trace::record(id, State::Running);
+                config.say(format_args!("[producer] producing {item}"));
+                trace::record(id, State::Waiting(Wait::Sync));
+                if items_tx.send(item).is_err() {
+                    break;
+                }
+                match answers_rx.recv() {
+                    Ok(answer) => {
+                        trace::record(id, State::Running);
+                        config.say(format_args!("[producer] consumer answered {answer}"));
+                        answers.push(answer);
+                    }
+                    Err(_) => break,
+                }
+            }
+            trace::record(id, State::Done);
+            answers
+        })?
+    };
+    let failed = |e: gevent::JoinError| ScenarioError::Failed(e.to_string());
+    let answers = producer.join().map_err(failed)?;
+    let consumed = consumer.join().map_err(failed)?;
+    Ok(Log { consumed, answers })
+}
+// ANCHOR_END: may
 // ANCHOR: generator
 /// A generator: the classic `consumer()` generator, driven by a producer
 /// loop with `send`. The consumer is the generator; the producer is plain

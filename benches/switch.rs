@@ -1,0 +1,202 @@
+//! What one switch costs, from the stackless floor up.
+//!
+//! | bench | what one iteration is |
+//! | --- | --- |
+//! | `state_machine/next` | `next()` on a hand-written iterator enum: no stack switch at all, the floor |
+//! | `corosensei/resume_suspend` | a raw corosensei `resume` plus the coroutine's `suspend` back |
+//! | `corosensei/depth5` | the same, but with five (not inlined) calls between the loop and `resume`, and five between the body and `suspend` |
+//! | `generator/send_yield` | `Generator::send(())` plus the body's `yield_(())` back |
+//! | `greenlet/main_g` | `g.switch(())` from main plus `main.switch(())` back: 2 context switches |
+//! | `greenlet/g_h` | `h.switch(())` from greenlet g plus `g.switch(())` back: 4 context switches (through the trampoline) |
+//!
+//! Run pinned to one core: `taskset -c 0 cargo bench --bench switch`.
+//!
+//! # What `corosensei/depth5` shows
+//!
+//! A context switch itself is a handful of instructions. What it costs on
+//! top is the processor's return-address predictor: it remembers the calls
+//! made on the stack it is running, so after a switch every `ret` back up
+//! through a call frame that was entered on the *other* stack is
+//! mispredicted. Raw corosensei in a tight loop has almost no frames in
+//! between; a library that wraps `resume` in a few layers of functions (a
+//! `RefCell`, a `catch_unwind`, a thread-local lookup, a trampoline loop)
+//! pays for each frame on each switch. This is why `greenlet` forces its hot
+//! path inline, and why `greenlet/g_h`, whose trampoline stays in its loop
+//! between hops, costs less per switch than `greenlet/main_g`, which
+//! returns through the caller's frames every time.
+
+use std::cell::Cell;
+use std::hint::black_box;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use corolab::generator::Generator;
+use corolab::greenlet::{Greenlet, Value};
+use corosensei::{Coroutine, CoroutineResult};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// The stackless floor: a generator written by hand as a state machine,
+/// which is what a compiler turns an `async fn` or a Python-less generator
+/// into.
+enum Counter {
+    Start,
+    Counting(u64),
+}
+
+impl Iterator for Counter {
+    type Item = u64;
+    fn next(&mut self) -> Option<u64> {
+        let next = match *self {
+            Counter::Start => 0,
+            Counter::Counting(n) => n.wrapping_add(1),
+        };
+        *self = Counter::Counting(next);
+        Some(next)
+    }
+}
+
+type Raw = Coroutine<(), (), ()>;
+
+// ANCHOR: depth
+// Five real calls between the caller's loop and `resume`, five between the
+// body's loop and `suspend`: each is a return the predictor gets wrong
+// after a switch.
+#[inline(never)]
+fn resume1(co: &mut Raw) {
+    black_box(co.resume(()));
+}
+#[inline(never)]
+fn resume2(co: &mut Raw) {
+    resume1(co);
+    black_box(());
+}
+#[inline(never)]
+fn resume3(co: &mut Raw) {
+    resume2(co);
+    black_box(());
+}
+#[inline(never)]
+fn resume4(co: &mut Raw) {
+    resume3(co);
+    black_box(());
+}
+#[inline(never)]
+fn resume5(co: &mut Raw) {
+    resume4(co);
+    black_box(());
+}
+#[inline(never)]
+fn suspend1(y: &corosensei::Yielder<(), ()>) {
+    y.suspend(());
+}
+#[inline(never)]
+fn suspend2(y: &corosensei::Yielder<(), ()>) {
+    suspend1(y);
+    black_box(());
+}
+#[inline(never)]
+fn suspend3(y: &corosensei::Yielder<(), ()>) {
+    suspend2(y);
+    black_box(());
+}
+#[inline(never)]
+fn suspend4(y: &corosensei::Yielder<(), ()>) {
+    suspend3(y);
+    black_box(());
+}
+#[inline(never)]
+fn suspend5(y: &corosensei::Yielder<(), ()>) {
+    suspend4(y);
+    black_box(());
+}
+// ANCHOR_END: depth
+
+fn unit() -> Value {
+    Box::new(())
+}
+
+fn benches(c: &mut Criterion) {
+    c.bench_function("state_machine/next", |b| {
+        let mut it = Counter::Start;
+        b.iter(|| black_box(it.next()))
+    });
+
+    c.bench_function("corosensei/resume_suspend", |b| {
+        let mut co: Coroutine<(), (), ()> = Coroutine::new(|yielder, ()| {
+            loop {
+                yielder.suspend(());
+            }
+        });
+        b.iter(|| match co.resume(()) {
+            CoroutineResult::Yield(v) => black_box(v),
+            CoroutineResult::Return(()) => unreachable!(),
+        })
+    });
+
+    c.bench_function("corosensei/depth5", |b| {
+        let mut co: Raw = Coroutine::new(|yielder, ()| {
+            loop {
+                suspend5(yielder);
+            }
+        });
+        b.iter(|| resume5(&mut co))
+    });
+
+    // ANCHOR: bench_generator
+    c.bench_function("generator/send_yield", |b| {
+        let g: Generator<(), (), ()> = Generator::new(|co, ()| while co.yield_(()).is_ok() {});
+        b.iter(|| black_box(g.send(()).unwrap()))
+    });
+    // ANCHOR_END: bench_generator
+
+    c.bench_function("greenlet/main_g", |b| {
+        let g = Greenlet::new(|_| {
+            let main = Greenlet::current().parent().unwrap();
+            loop {
+                if main.switch(unit()).is_err() {
+                    return unit();
+                }
+            }
+        });
+        b.iter(|| black_box(g.switch(unit()).unwrap()))
+    });
+
+    c.bench_function("greenlet/g_h", |b| {
+        // g measures `iters` round trips g -> h -> g on its own clock and
+        // hands the time to main; main's part is outside the measurement.
+        let iters = Rc::new(Cell::new(0u64));
+        let g = Greenlet::new({
+            let iters = iters.clone();
+            move |_| {
+                let main = Greenlet::current().parent().unwrap();
+                // h is a child of g once g creates it: its result comes back here.
+                let h = Greenlet::new(move |v| {
+                    drop(v);
+                    let g = Greenlet::current().parent().unwrap();
+                    loop {
+                        if g.switch(unit()).is_err() {
+                            return unit();
+                        }
+                    }
+                });
+                loop {
+                    let start = Instant::now();
+                    for _ in 0..iters.get() {
+                        black_box(h.switch(unit()).unwrap());
+                    }
+                    let took: Value = Box::new(start.elapsed());
+                    if main.switch(took).is_err() {
+                        return unit();
+                    }
+                }
+            }
+        });
+        b.iter_custom(|n| {
+            iters.set(n);
+            *g.switch(unit()).unwrap().downcast::<Duration>().unwrap()
+        })
+    });
+}
+
+criterion_group!(switch, benches);
+criterion_main!(switch);

@@ -1,0 +1,167 @@
+//! `sleepers`: N tasks each sleep D, then all are joined.
+//!
+//! The seeds' classic "synchronous vs asynchronous" demo. One after another
+//! (`sequential`), ten half-second sleeps take five seconds; started together
+//! on any concurrent backend they take about half a second, because a
+//! sleeping task costs nothing while it waits: a thread parked in the
+//! kernel, or a coroutine parked in a timer heap.
+//!
+//! Knobs: `--n` sleepers (default 10; up to 100,000 is sensible for the
+//! coroutine backends, where a sleeper is a small stack rather than a
+//! thread), `--delay-ms` each sleeps (default 500).
+//!
+//! Each backend returns how long each sleeper actually slept; [`check`]
+//! verifies that every one slept at least D and reports how the wall time
+//! compares with N × D.
+#![forbid(unsafe_code)]
+
+use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use crate::trace::{self, State, Wait};
+use std::time::{Duration, Instant};
+
+/// The scenario's entry in the registry.
+pub const SCENARIO: Scenario = Scenario {
+    name: "sleepers",
+    summary: "N tasks each sleep D, then all are joined: sequential takes N x D, concurrent about D",
+    default_n: 10,
+    backends: &[Backend::Sequential, Backend::Threads, Backend::May],
+    run,
+};
+
+/// How long each sleeper sleeps when `--delay-ms` is not given.
+pub const DEFAULT_DELAY: Duration = Duration::from_millis(500);
+
+fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
+    let n = config.n.unwrap_or(SCENARIO.default_n);
+    let delay = config.delay.unwrap_or(DEFAULT_DELAY);
+    let started = Instant::now();
+    let slept = match backend {
+        Backend::Sequential => sequential(n, delay, config),
+        Backend::Threads => threads(n, delay, config)?,
+        Backend::May => may(n, delay, config)?,
+        _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
+    };
+    Ok(check(n, delay, &slept, started.elapsed()))
+}
+
+/// Checks that all `n` sleepers slept at least `delay`, and says how the
+/// wall time compares with sleeping one after another.
+pub fn check(n: u64, delay: Duration, slept: &[Duration], wall: Duration) -> Outcome {
+    let short = slept.iter().filter(|&&d| d < delay).count();
+    let ok = slept.len() as u64 == n && short == 0;
+    let one_by_one = delay.as_secs_f64() * n as f64;
+    let detail = if ok {
+        format!(
+            "{n} sleepers of {} ms done in {:.0} ms (one after another: n x D = {:.0} ms)",
+            delay.as_millis(),
+            wall.as_secs_f64() * 1e3,
+            one_by_one * 1e3,
+        )
+    } else {
+        format!("{} of {n} sleepers finished, {short} woke early", slept.len())
+    };
+    Outcome { items: slept.len() as u64, unit: "sleepers", ok, detail }
+}
+
+/// One sleeper's body, shared by the backends: record, sleep with the
+/// backend's `sleep`, record, and return how long the sleep really took.
+fn sleeper(i: u64, delay: Duration, config: &Config, sleep: impl FnOnce(Duration)) -> Duration {
+    let id = trace::task(format_args!("sleeper {i}"));
+    trace::record(id, State::Running);
+    config.say(format_args!("[sleeper {i}] going to sleep for {} ms", delay.as_millis()));
+    let started = Instant::now();
+    trace::record(id, State::Waiting(Wait::Timer));
+    sleep(delay);
+    let slept = started.elapsed();
+    trace::record(id, State::Running);
+    config.say(format_args!("[sleeper {i}] woke after {:.1} ms", slept.as_secs_f64() * 1e3));
+    trace::record(id, State::Done);
+    slept
+}
+
+// ANCHOR: sequential
+/// One after another on this thread: N × D.
+fn sequential(n: u64, delay: Duration, config: &Config) -> Vec<Duration> {
+    (0..n).map(|i| sleeper(i, delay, config, std::thread::sleep)).collect()
+}
+// ANCHOR_END: sequential
+
+// ANCHOR: threads
+/// A thread per sleeper, each blocked in the kernel for D. Threads get a
+/// small stack (64 KiB) so thousands fit; past the system's thread limit
+/// spawning fails and the scenario says so.
+fn threads(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
+    std::thread::scope(|s| {
+        let mut handles = Vec::with_capacity(n as usize);
+        let mut failed = None;
+        for i in 0..n {
+            let spawned = std::thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn_scoped(s, move || sleeper(i, delay, config, std::thread::sleep));
+            match spawned {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let slept: Vec<Duration> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        match failed {
+            Some(e) => {
+                Err(ScenarioError::Failed(format!("thread {} of {n} could not start: {e}", slept.len())))
+            }
+            None => Ok(slept),
+        }
+    })
+}
+// ANCHOR_END: threads
+
+// ANCHOR: may
+/// A may coroutine per sleeper: each parks in may's timer list, on however
+/// many workers may runs.
+fn may(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
+    use crate::gevent::may as gevent;
+
+    configure_may(config)?;
+    let mut handles = Vec::with_capacity(n as usize);
+    let mut failed = None;
+    for i in 0..n {
+        let config = config.clone();
+        match gevent::try_spawn(move || sleeper(i, delay, &config, gevent::sleep)) {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    gevent::joinall(&handles, None);
+    let slept: Vec<Duration> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+    match failed {
+        Some(e) => {
+            Err(ScenarioError::Failed(format!("coroutine {} of {n} could not start: {e}", slept.len())))
+        }
+        None => Ok(slept),
+    }
+}
+// ANCHOR_END: may
+
+/// Applies `--workers` to may, which fixes its worker count at its first
+/// spawn in a process.
+pub(crate) fn configure_may(config: &Config) -> Result<usize, ScenarioError> {
+    crate::gevent::may::configure(config.workers).map_err(|e| ScenarioError::Failed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_rejects_an_early_riser() {
+        let d = Duration::from_millis(10);
+        let slept = [d, d / 2];
+        assert!(!check(2, d, &slept, d).ok);
+        assert!(check(2, d, &[d, d], d).ok);
+    }
+}
