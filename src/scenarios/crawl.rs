@@ -3,8 +3,17 @@
 //! The scenario starts a local HTTP server (corolab's thread-per-connection
 //! one, the same for every backend, so only the crawler's model differs)
 //! whose every page takes `delay` to answer (`?delay_ms=N`), then fetches
-//! pages `0..n` with at most `concurrency` requests in flight, each crawler
-//! worker on its own keep-alive connection, and checks every body.
+//! pages `0..n` with at most `concurrency` requests in flight over
+//! keep-alive connections (never more than `concurrency` of them), and
+//! checks every body.
+//!
+//! | backend | how "at most C in flight" is kept |
+//! | --- | --- |
+//! | `sequential` | one page after another, one connection |
+//! | `threads` | a pool of C threads taking page numbers from a channel |
+//! | `gevent` | a greenlet per page, spawned into a `gevent::Pool` of C slots |
+//! | `may` | C coroutines taking page numbers from a shared counter |
+//! | `aio` | a task per page, each holding an `aio::Semaphore` permit of C |
 //!
 //! The arithmetic the lesson is about: `n` pages of `delay` each take
 //! `n × delay` one after another (20 × 200 ms = 4 s), and about
