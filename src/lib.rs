@@ -18,6 +18,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
 
 pub mod aio;
+pub mod bench;
 pub mod generator;
 pub mod gevent;
 pub mod greenlet;
@@ -27,4 +28,5 @@ pub mod measure;
 pub mod reactor;
 pub mod scenarios;
 pub mod stack;
+pub mod svg;
 pub mod trace;

@@ -207,6 +207,7 @@ impl<F: Future + Unpin> AsCompleted<F> {
 impl<F: Future + Unpin> AsyncIterator for AsCompleted<F> {
     type Item = F::Output;
 
+    // ANCHOR: as_completed_next
     async fn next(&mut self) -> Option<F::Output> {
         if self.futures.is_empty() {
             return None;
@@ -224,4 +225,5 @@ impl<F: Future + Unpin> AsyncIterator for AsCompleted<F> {
         self.futures.remove(index);
         Some(output)
     }
+    // ANCHOR_END: as_completed_next
 }

@@ -204,6 +204,7 @@ impl Inner {
         id
     }
 
+    // ANCHOR: scheduler
     /// The schedule function of this loop's tasks: where a woken task goes.
     pub(crate) fn scheduler(&self) -> impl Fn(Runnable<Meta>) + Send + Sync + 'static {
         let remote = Arc::clone(&self.remote);
@@ -232,6 +233,7 @@ impl Inner {
             }
         }
     }
+    // ANCHOR_END: scheduler
 
     /// One holder of task `id`'s name lets go of it.
     pub(crate) fn release_name(&self, id: u64) {
@@ -313,6 +315,7 @@ impl Inner {
         }
     }
 
+    // ANCHOR: turn
     /// One turn of the loop (see the module docs). `may_sleep` says whether
     /// the caller has nothing to do before the next turn (the main future
     /// was not woken, no stop was asked).
@@ -359,6 +362,7 @@ impl Inner {
         };
         self.poll_io(timeout);
     }
+    // ANCHOR_END: turn
 
     fn fire_timers(&self) {
         if self.timers.borrow().is_empty() {
@@ -485,18 +489,21 @@ impl LoopRef {
         task::spawn_on(&self.inner, Some(name.into()), future)
     }
 
+    // ANCHOR: call_soon
     /// Runs `f` at the loop's next turn, in the order of calls.
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
         let (callback, handle) = Callback::new(f);
         self.inner.soon.borrow_mut().push_back(callback);
         handle
     }
+    // ANCHOR_END: call_soon
 
     /// Runs `f` once `delay` has passed.
     pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> Handle {
         self.call_at(Instant::now() + delay, f)
     }
 
+    // ANCHOR: call_at
     /// Runs `f` at `when` (or at once, if `when` has passed). Callbacks due
     /// at the same instant run in the order they were scheduled.
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> Handle {
@@ -504,6 +511,7 @@ impl LoopRef {
         self.inner.add_timer(when, TimerEntry::Call(Box::new(callback)));
         handle
     }
+    // ANCHOR_END: call_at
 
     /// A settable future on this loop (asyncio's `loop.create_future()`).
     pub fn create_future<T>(&self) -> SettableFuture<T> {

@@ -71,6 +71,7 @@ impl ThreadPool {
         self.size
     }
 
+    // ANCHOR: submit
     /// Runs `f` on a pool thread; the returned future gives its result, or
     /// `Err(Panicked)` if it panicked.
     pub fn submit<T, F>(&self, f: F) -> ConcurrentFuture<T>
@@ -88,6 +89,7 @@ impl ThreadPool {
         let _ = self.jobs.send(job);
         future
     }
+    // ANCHOR_END: submit
 }
 
 // ANCHOR: run_in_executor

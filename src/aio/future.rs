@@ -83,6 +83,7 @@ impl<T> SettableFuture<T> {
         matches!(*self.state.borrow(), State::Done(_))
     }
 
+    // ANCHOR: complete
     fn complete(&self, result: Result<T, Error>) -> Result<(), Error> {
         let waiters = {
             let mut state = self.state.borrow_mut();
@@ -100,6 +101,7 @@ impl<T> SettableFuture<T> {
         }
         Ok(())
     }
+    // ANCHOR_END: complete
 }
 
 impl<T: Clone> SettableFuture<T> {
@@ -115,6 +117,7 @@ impl<T: Clone> SettableFuture<T> {
 impl<T: Clone> Future for SettableFuture<T> {
     type Output = Result<T, Error>;
 
+    // ANCHOR: poll
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.state.borrow_mut();
         match &mut *state {
@@ -128,4 +131,5 @@ impl<T: Clone> Future for SettableFuture<T> {
             }
         }
     }
+    // ANCHOR_END: poll
 }

@@ -52,11 +52,13 @@ impl LoopHandle {
         LoopHandle { remote }
     }
 
+    // ANCHOR: call_soon_threadsafe
     /// Runs `f` on the loop's thread at its next turn, waking the loop if
     /// it sleeps.
     pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> Result<(), Error> {
         self.remote.push(RemoteJob::Call(Box::new(f))).map_err(|_| Error::LoopClosed)
     }
+    // ANCHOR_END: call_soon_threadsafe
 
     // ANCHOR: spawn_threadsafe
     /// Spawns `future` on the loop from any thread, and returns a

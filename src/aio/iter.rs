@@ -31,6 +31,7 @@
 
 use std::future::Future;
 
+// ANCHOR: async_iterator
 /// A source of items that may have to wait for each one.
 pub trait AsyncIterator {
     /// What it yields.
@@ -39,3 +40,4 @@ pub trait AsyncIterator {
     /// The next item, or `None` when the source is exhausted.
     fn next(&mut self) -> impl Future<Output = Option<Self::Item>>;
 }
+// ANCHOR_END: async_iterator

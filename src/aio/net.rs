@@ -307,6 +307,7 @@ impl TcpStream {
         self.source.io.shutdown(how)
     }
 
+    // ANCHOR: close
     /// Closes the connection: tells the peer we are done writing, then
     /// closes the socket (asyncio's `writer.close(); await
     /// writer.wait_closed()`).
@@ -316,6 +317,7 @@ impl TcpStream {
             _ => Ok(()),
         }
     }
+    // ANCHOR_END: close
 
     /// The stream's lines (without their `\n` or `\r\n`), as an
     /// [`AsyncIterator`] of `io::Result<String>`.
@@ -345,6 +347,7 @@ impl Lines<'_> {
     }
 }
 
+// ANCHOR: lines
 impl AsyncIterator for Lines<'_> {
     type Item = io::Result<String>;
 
@@ -369,3 +372,4 @@ impl AsyncIterator for Lines<'_> {
         }
     }
 }
+// ANCHOR_END: lines

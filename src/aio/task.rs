@@ -251,6 +251,7 @@ impl<T: 'static> Task<T> {
         self.stash.is_some() || self.awaited.get() || self.inner.as_ref().is_none_or(|t| t.is_finished())
     }
 
+    // ANCHOR: cancel
     /// Asks the task to stop at its next await point. Returns `false` if it
     /// had already finished. Awaiting it then gives `Err(Cancelled)`, after
     /// its future was dropped (its destructors have run).
@@ -263,6 +264,7 @@ impl<T: 'static> Task<T> {
         self.waker.wake_by_ref();
         true
     }
+    // ANCHOR_END: cancel
 
     /// Lets the task run to completion with nobody awaiting it. Its result
     /// is dropped; a panic is reported by the panic hook as usual.

@@ -88,6 +88,7 @@ impl Future for Sleep {
     }
 }
 
+// ANCHOR: sleep_drop
 impl Drop for Sleep {
     fn drop(&mut self) {
         if let Some(id) = self.timer.take() {
@@ -95,6 +96,7 @@ impl Drop for Sleep {
         }
     }
 }
+// ANCHOR_END: sleep_drop
 
 // ANCHOR: wait_for
 /// Awaits `future`, giving up after `timeout` (asyncio's `wait_for`). On

@@ -2,6 +2,7 @@
 //! 1 when the work ran and failed, 2 when the command line was wrong.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod check;
 mod run;
 mod serve;
@@ -26,8 +27,11 @@ enum Command {
     Run(run::RunArgs),
     /// Run a lesson's exercise tests and say what still fails.
     Check(check::CheckArgs),
-    /// Run one server (echo, http) until Ctrl-C, for any client to talk to.
+    /// Run one server (echo or http) until Ctrl-C, for any client to talk to.
     Serve(serve::ServeArgs),
+    /// Every scenario on every backend and peer, each in its own process,
+    /// tabled with ratios to the best; `--out DIR` adds charts for the book.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the command and returns the exit status.
@@ -41,6 +45,7 @@ pub fn main(args: Args) -> i32 {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Check(args)) => check::check(args),
         Some(Command::Serve(args)) => serve::serve(args),
+        Some(Command::Bench(args)) => bench::bench(args),
     }
 }
 

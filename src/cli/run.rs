@@ -3,6 +3,7 @@
 
 use corolab::scenarios::{self, Backend, Config, RunReport, Scenario};
 use corolab::trace::Axis;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +31,11 @@ pub struct RunArgs {
     /// Draw the timeline of who ran when.
     #[arg(long)]
     trace: bool,
+    /// Write the timeline as an SVG picture to FILE (implies recording the
+    /// trace). With `--backend all`, each backend gets its own file, its
+    /// name inserted before the extension: `ping.svg` → `ping-threads.svg`.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
     /// Print one JSON object per backend run, and nothing else.
     #[arg(long)]
     json: bool,
@@ -64,8 +70,9 @@ pub fn run(args: RunArgs) -> i32 {
         concurrency: args.concurrency,
         workers: args.workers,
         narrate: !args.json && !args.quiet,
-        trace: args.trace && !args.json,
+        trace: args.svg.is_some() || (args.trace && !args.json),
     };
+    let several = args.backend == "all";
     let mut all_ok = true;
     for backend in backends {
         if config.narrate {
@@ -73,13 +80,34 @@ pub fn run(args: RunArgs) -> i32 {
         }
         let report = scenarios::run(scenario, backend, &config);
         all_ok &= report.ok;
+        if let (Some(file), Some(trace)) = (&args.svg, &report.trace) {
+            let path = if several { svg_path_for(file, backend) } else { file.clone() };
+            let title = format!("{} on {backend} (n = {})", scenario.name, report.n);
+            if let Err(e) = std::fs::write(&path, trace.svg(&title, Axis::Auto)) {
+                eprintln!("error: could not write {}: {e}", path.display());
+                all_ok = false;
+            } else if !args.json {
+                println!("timeline written to {}", path.display());
+            }
+        }
+        let shown = if args.trace { report.clone() } else { RunReport { trace: None, ..report } };
         if args.json {
-            println!("{}", serde_json::to_string(&report).expect("a report is plain data"));
+            println!("{}", serde_json::to_string(&shown).expect("a report is plain data"));
         } else {
-            print_report(&report);
+            print_report(&shown);
         }
     }
     if all_ok { 0 } else { 1 }
+}
+
+/// `dir/name.svg` with the backend inserted: `dir/name-threads.svg`.
+pub fn svg_path_for(file: &Path, backend: Backend) -> PathBuf {
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("timeline");
+    let name = match file.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-{backend}.{ext}"),
+        None => format!("{stem}-{backend}"),
+    };
+    file.with_file_name(name)
 }
 
 /// The backends `name` selects for `scenario`, or a one-line error.
@@ -134,5 +162,19 @@ fn human(x: f64) -> String {
         x if x >= 1e6 => format!("{:.2}M", x / 1e6),
         x if x >= 1e3 => format!("{:.1}k", x / 1e3),
         x => format!("{x:.0}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_paths_get_the_backend_before_the_extension() {
+        assert_eq!(
+            svg_path_for(Path::new("out/ping.svg"), Backend::Threads),
+            Path::new("out/ping-threads.svg")
+        );
+        assert_eq!(svg_path_for(Path::new("ping"), Backend::May), Path::new("ping-may"));
     }
 }

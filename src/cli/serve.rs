@@ -13,7 +13,6 @@
 //! is signal-hook's own, audited, async-signal-safe write.
 #![forbid(unsafe_code)]
 
-use corolab::http;
 use corolab::scenarios::Backend;
 use corolab::scenarios::echo::{self, Served};
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -39,8 +38,8 @@ pub struct ServeArgs {
     /// Worker threads for multi-threaded backends (default: all cores).
     #[arg(long)]
     workers: Option<usize>,
-    /// Seconds an HTTP connection may stay silent (idle between requests,
-    /// or stalled mid-request) before the server closes it.
+    /// HTTP only: seconds a connection may stay silent (idle, or stalled
+    /// mid-request) before the server closes it.
     #[arg(long, default_value_t = 10)]
     timeout_secs: u64,
 }
@@ -50,8 +49,7 @@ pub struct ServeArgs {
 pub enum Service {
     /// Sends back every byte it receives.
     Echo,
-    /// The HTTP server of `corolab::http`: `/`, `/hello/{name}`, `/data`,
-    /// and `?delay_ms=N` on any of them.
+    /// The HTTP server: `/`, `/hello/{name}`, `/data`, `?delay_ms=N`.
     Http,
 }
 
@@ -60,7 +58,7 @@ impl Service {
     fn backends(self) -> &'static [Backend] {
         match self {
             Service::Echo => &[Backend::Threads, Backend::May],
-            Service::Http => http::server::BACKENDS,
+            Service::Http => corolab::http::server::BACKENDS,
         }
     }
 }
@@ -104,46 +102,6 @@ pub fn serve(args: ServeArgs) -> i32 {
     let name = if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
     println!("{name}: stopping");
     stop(running)
-}
-
-/// Serves HTTP until SIGINT or SIGTERM, then stops the server (open
-/// connections finish the request in progress) and prints the tally.
-fn serve_http(backend: Backend, args: &ServeArgs, mut signals: Signals) -> i32 {
-    let config = http::ServerConfig {
-        read_timeout: Duration::from_secs(args.timeout_secs.max(1)),
-        workers: args.workers,
-        ..Default::default()
-    };
-    let server = match http::server::spawn(backend, args.addr, config) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("cannot serve on {}: {e}", args.addr)),
-    };
-    println!("serving http on {backend} at http://{}/ (Ctrl-C to stop)", server.addr());
-    println!("  try: curl -v http://{}/hello/world", server.addr());
-    let signal = signals.forever().next().unwrap_or(SIGINT);
-    let name = if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
-    println!("{name}: stopping");
-    match server.stop() {
-        Ok(summary) => {
-            let open = if summary.left_open > 0 {
-                format!(" ({} still open after the grace period)", summary.left_open)
-            } else {
-                String::new()
-            };
-            println!(
-                "stopped: served {} on {}{open}",
-                plural(summary.requests, "request"),
-                plural(summary.connections, "connection")
-            );
-            0
-        }
-        Err(e) => fail(format!("the server failed: {e}")),
-    }
-}
-
-/// `1 request`, `2 requests`.
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 fn fail(message: String) -> i32 {
@@ -201,4 +159,45 @@ fn start_echo(backend: Backend, addr: SocketAddr, workers: Option<usize>) -> std
         _ => return Err(std::io::Error::other(format!("echo has no {backend} server"))),
     };
     Ok(Running { stop, served, addr, join })
+}
+
+/// Runs the HTTP server until SIGINT or SIGTERM, then stops it and prints
+/// what it served.
+fn serve_http(backend: Backend, args: &ServeArgs, mut signals: Signals) -> i32 {
+    use corolab::http::{self, ServerConfig};
+    let config = ServerConfig {
+        read_timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        workers: args.workers,
+        ..Default::default()
+    };
+    let server = match http::server::spawn(backend, args.addr, config) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("cannot serve on {}: {e}", args.addr)),
+    };
+    println!("serving http on {backend} at http://{}/ (Ctrl-C to stop)", server.addr());
+    println!("  try: curl -v http://{}/hello/world", server.addr());
+    let signal = signals.forever().next().unwrap_or(SIGINT);
+    let name = if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
+    println!("{name}: stopping");
+    match server.stop() {
+        Ok(summary) => {
+            let open = if summary.left_open > 0 {
+                format!(" ({} still open after the grace period)", summary.left_open)
+            } else {
+                String::new()
+            };
+            println!(
+                "stopped: served {} on {}{open}",
+                plural(summary.requests, "request"),
+                plural(summary.connections, "connection")
+            );
+            0
+        }
+        Err(e) => fail(format!("the server failed: {e}")),
+    }
+}
+
+/// `1 request`, `2 requests`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }

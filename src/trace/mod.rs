@@ -36,6 +36,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod svg;
 mod terminal;
 
 use std::cell::Cell;
@@ -44,7 +45,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-pub use terminal::Axis;
+pub use svg::MAX_LANES;
+pub use terminal::{Axis, format_duration};
 
 /// What a task is waiting on while it is not running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -131,6 +133,12 @@ impl Trace {
     pub fn timeline(&self, width: usize, axis: Axis) -> String {
         terminal::render(self, width, axis)
     }
+
+    /// Draws the trace as an SVG picture titled `title`: one lane per task
+    /// (at most [`MAX_LANES`]), colour by state, with a legend and an axis.
+    pub fn svg(&self, title: &str, axis: Axis) -> String {
+        svg::render(self, title, axis)
+    }
 }
 
 /// Whether a recording is alive. Read with `Relaxed`: a racing event at the
@@ -161,6 +169,7 @@ pub fn is_on() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
+// ANCHOR: record
 /// Names a task for the trace and returns its id. While recording is off it
 /// returns [`TaskId::NONE`] without formatting the name, so pass
 /// `format_args!` rather than a `String` you built beforehand.
@@ -200,6 +209,7 @@ fn record_slow(task: TaskId, state: State) {
         c.trace.events.push(Event { at, task, state });
     }
 }
+// ANCHOR_END: record
 
 /// A task id named on first use in each recording, for long-lived things
 /// (a thread's main greenlet) that outlive one recording: the id a previous

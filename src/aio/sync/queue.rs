@@ -320,6 +320,7 @@ impl<T> fmt::Debug for QueueItems<T> {
     }
 }
 
+// ANCHOR: queue_items
 impl<T> AsyncIterator for QueueItems<T> {
     type Item = T;
 
@@ -327,3 +328,4 @@ impl<T> AsyncIterator for QueueItems<T> {
         self.queue.get().await.ok()
     }
 }
+// ANCHOR_END: queue_items

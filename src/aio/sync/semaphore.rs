@@ -130,6 +130,7 @@ impl Permit {
     pub fn release(self) {}
 }
 
+// ANCHOR: permit_drop
 impl Drop for Permit {
     fn drop(&mut self) {
         let mut s = self.sem.state.borrow_mut();
@@ -137,3 +138,4 @@ impl Drop for Permit {
         s.waiters.wake_one();
     }
 }
+// ANCHOR_END: permit_drop
