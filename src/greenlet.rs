@@ -100,13 +100,15 @@
 //! on top is mostly *call frames* between the switch and the code that
 //! continues: after a switch, each `ret` through a frame entered on the
 //! other stack is a mispredicted return (`benches/switch.rs` measures five
-//! such frames against none). So the hot path here is forced inline
-//! (`send`, `trampoline`, the thread-local access in `with_local`), the
-//! message waits in a per-thread mailbox rather than being copied through
-//! every layer, and only the trampoline's `catch_unwind` frame remains.
-//! The trampoline stays in its loop while greenlets switch among
-//! themselves, which is the gevent hub's pattern (hub → greenlet → hub).
-//! See the closing figures in `benches/switch.rs`.
+//! such frames against none). So a non-main greenlet's side of a switch is
+//! forced inline into the caller (`switch`, `send`, the thread-local access
+//! in `local`, `suspend`: no frame between the user's code and the
+//! context switch), and so is the main greenlet's first hop (`trampoline`,
+//! `hop`); only switches among other greenlets go on in an out-of-line
+//! loop (`trampoline_loop`), which stays put between hops: the gevent
+//! hub's pattern (hub → greenlet → hub). The message waits in a per-thread
+//! mailbox rather than being copied through every layer. The figures are
+//! in `benches/switch.rs`.
 //!
 //! # Values
 //!
@@ -128,9 +130,11 @@
 //!   default and the pool that reuses them); overflowing it stops the
 //!   process with a message (see `crate::stack::overflow`).
 //! - A greenlet must switch from its own stack: calling `switch` from
-//!   inside a [generator (`crate::generator`)] that runs *inside* a
+//!   inside a generator (`crate::generator`) that runs *inside* a
 //!   non-main greenlet returns `Err(GreenletError::NestedCoroutine)`,
-//!   because suspending would leave the generator's stack behind.
+//!   because suspending would leave the generator's stack behind. (The
+//!   check compares the address of a local variable with the greenlet's
+//!   stack range; the main greenlet may switch from any stack.)
 //! - Destructors that run because a greenlet is being dropped run with the
 //!   dropping greenlet as [`Greenlet::current`], and a `switch` from such a
 //!   destructor returns `Err(GreenletError::Unwinding)`.
@@ -195,14 +199,14 @@ impl std::error::Error for GreenletError {}
 type Message = Result<Value, GreenletError>;
 
 /// What a non-main greenlet asks the trampoline for: the greenlet to switch
-/// to (`None` is main). The message itself waits in `Local::mailbox`.
+/// to (`None` is main). The message itself waits in the mailbox
+/// (`Local::mail_value`, `Local::mail_error`).
 type Request = Option<Greenlet>;
 
 type Body = Box<dyn FnOnce(Value) -> Value>;
 /// The coroutine under a greenlet. Messages do not travel through
-/// corosensei's resume/suspend values but through `Local::mailbox`: one
-/// store and one load, instead of a copy at every layer in between (which
-/// measured several times slower).
+/// corosensei's resume/suspend values but through the mailbox: one store
+/// and one load, instead of a copy at every layer in between.
 type Co = Coroutine<(), Request, (), DefaultStack>;
 
 /// Where a greenlet is in its life.
@@ -234,8 +238,11 @@ struct Inner {
     /// points at the `Yielder` corosensei passes to the coroutine function,
     /// which lives on the coroutine's stack for exactly that span.
     yielder: Cell<*const Yielder<(), Request>>,
-    /// How deep generators were nested when the trampoline resumed it.
-    nesting: Cell<u32>,
+    /// Its stack's address range (limit, base) once started: a switch
+    /// from a non-main greenlet checks that it runs on this stack.
+    stack_range: Cell<(usize, usize)>,
+    /// Whether its function was ever called (main: always).
+    started: Cell<bool>,
     trace: LazyTask,
     /// Whether switches record trace events (see [`Builder::untraced`]).
     traced: bool,
@@ -289,8 +296,13 @@ struct Local {
     next_id: Cell<u64>,
     /// The message of the switch in progress: the switching greenlet puts
     /// it here, the resumed one takes it. A switch is a hand-off on one
-    /// thread, so one slot is enough.
-    mailbox: Cell<Option<Message>>,
+    /// thread, so one slot is enough. A value and an error have a slot
+    /// each, so that the common case moves one 16-byte `Box<dyn Any>` in
+    /// and out with matching stores and loads (a wider `Option<Result<..>>`
+    /// written in pieces and read whole measured several times slower).
+    mail_value: Cell<Option<Value>>,
+    /// The error half of the mailbox.
+    mail_error: Cell<Option<GreenletError>>,
 }
 
 thread_local! {
@@ -302,7 +314,8 @@ thread_local! {
             hooked: Cell::new(false),
             unwinding: Cell::new(0),
             next_id: Cell::new(1),
-            mailbox: Cell::new(None),
+            mail_value: Cell::new(None),
+            mail_error: Cell::new(None),
         }
     };
 }
@@ -315,7 +328,19 @@ impl Local {
     /// Takes the message the last switch left.
     #[inline(always)]
     fn take_message(&self) -> Message {
-        self.mailbox.take().unwrap_or_else(|| Ok(Box::new(())))
+        match self.mail_value.take() {
+            Some(value) => Ok(value),
+            None => Err(self.mail_error.take().unwrap_or(GreenletError::Dead)),
+        }
+    }
+
+    /// Leaves a message for the greenlet about to run.
+    #[inline(always)]
+    fn post(&self, message: Message) {
+        match message {
+            Ok(value) => self.mail_value.set(Some(value)),
+            Err(err) => self.mail_error.set(Some(err)),
+        }
     }
 
     /// The running greenlet's `Inner` (see the invariant on `current`).
@@ -333,20 +358,25 @@ impl Local {
     }
 }
 
-/// Runs `f` on this thread's [`Local`], inlined into the caller.
+/// This thread's [`Local`], without a closure.
 ///
-/// `LocalKey::with` would do, but it is a function call that the compiler
-/// declines to inline around a switch, and every call frame between two
-/// context switches costs a mispredicted return (see `benches/switch.rs`):
-/// so only the address lookup goes through `with`, and `f` runs here.
+/// `LOCAL.with(|l| ...)` would do, but the compiler declines to inline a
+/// big closure, and every call frame between two context switches costs a
+/// mispredicted return (see "What a switch costs" above): so only the
+/// address lookup goes through `with`, and the caller's code stays inline.
+///
+/// # Safety
+///
+/// The reference must not outlive the current call on this thread (it is
+/// `'static` only because a thread-local's lifetime cannot be named).
 #[inline(always)]
-fn with_local<R>(f: impl FnOnce(&Local) -> R) -> R {
+unsafe fn local() -> &'static Local {
     let local: *const Local = LOCAL.with(|l| l as *const Local);
-    // SAFETY: the pointer came from this thread's LOCAL a moment ago, and
-    // a thread-local lives until its thread exits; its destructor cannot
-    // run during `f`, which runs on this thread (thread-local destructors
-    // run one at a time, after the thread's code has returned).
-    f(unsafe { &*local })
+    // SAFETY: the pointer came from this thread's LOCAL a moment ago, and a
+    // thread-local lives until its thread exits; its destructor cannot run
+    // while the caller, on this thread, still uses it (the caller's
+    // promise), since thread-local destructors run after the thread's code.
+    unsafe { &*local }
 }
 
 fn main_greenlet() -> Greenlet {
@@ -361,16 +391,18 @@ impl Inner {
         stack_size: usize,
         body: Option<Body>,
     ) -> Inner {
+        let is_main = body.is_none();
         Inner {
             id,
             name,
             parent,
-            status: Cell::new(if body.is_some() { Status::New } else { Status::Started }),
+            status: Cell::new(if is_main { Status::Started } else { Status::New }),
             stack_size,
             body: RefCell::new(body),
             co: RefCell::new(None),
             yielder: Cell::new(std::ptr::null()),
-            nesting: Cell::new(0),
+            stack_range: Cell::new((0, 0)),
+            started: Cell::new(is_main),
             trace: LazyTask::new(),
             traced: true,
         }
@@ -484,9 +516,10 @@ impl Greenlet {
         self.0.status.get() == Status::Dead
     }
 
-    /// Whether it has started running (also true once dead after running).
+    /// Whether its function has started running (also once it has
+    /// finished; not for a greenlet killed by a throw before it started).
     pub fn is_started(&self) -> bool {
-        self.0.status.get() != Status::New
+        self.0.started.get()
     }
 
     /// Whether this is its thread's main greenlet.
@@ -514,7 +547,7 @@ impl Greenlet {
     /// [`GreenletError::Dead`] at once if this greenlet has finished; else
     /// whatever the greenlet that switches back sends: a thrown error, a
     /// child's panic.
-    #[inline]
+    #[inline(always)]
     pub fn switch(&self, value: Value) -> Result<Value, GreenletError> {
         self.send(Ok(value))
     }
@@ -553,30 +586,41 @@ impl Greenlet {
         if self.is_dead() {
             return Err(GreenletError::Dead);
         }
-        with_local(|l| {
-            if l.unwinding.get() > 0 {
-                return Err(GreenletError::Unwinding);
-            }
-            let current = l.current();
-            if std::ptr::eq(current, Rc::as_ptr(&self.0)) {
-                return message;
-            }
-            // SAFETY: see the invariant on `Local::current`.
-            let current = unsafe { &*current };
-            if current.parent.is_none() {
-                l.mailbox.set(Some(message));
-                return trampoline(l, self.clone());
-            }
-            if stack::nesting() != current.nesting.get() {
-                return Err(GreenletError::NestedCoroutine);
-            }
-            // Main travels as `None`: no reference count to pay.
-            let to = if self.is_main() { None } else { Some(self.clone()) };
-            l.mailbox.set(Some(message));
-            suspend(current, to);
-            l.take_message()
-        })
+        // SAFETY: `l` is used only within this call.
+        let l = unsafe { local() };
+        if l.unwinding.get() > 0 {
+            return Err(GreenletError::Unwinding);
+        }
+        let current = l.current();
+        if std::ptr::eq(current, Rc::as_ptr(&self.0)) {
+            return message;
+        }
+        // SAFETY: see the invariant on `Local::current`.
+        let current = unsafe { &*current };
+        if current.parent.is_none() {
+            l.post(message);
+            return trampoline(l, self);
+        }
+        if !on_own_stack(current) {
+            return Err(GreenletError::NestedCoroutine);
+        }
+        // Main travels as `None`: no reference count to pay.
+        let to = if self.is_main() { None } else { Some(self.clone()) };
+        l.post(message);
+        suspend(current, to);
+        l.take_message()
     }
+}
+
+/// Whether the code running now is on `g`'s own stack, rather than on the
+/// stack of a generator that `g` is running: the address of a local
+/// variable says which stack we are on.
+#[inline(always)]
+fn on_own_stack(g: &Inner) -> bool {
+    let marker = 0u8;
+    let here = std::hint::black_box(&marker) as *const u8 as usize;
+    let (limit, base) = g.stack_range.get();
+    (limit..base).contains(&here)
 }
 
 /// A non-main greenlet's side of a switch: back to the trampoline with a
@@ -628,42 +672,29 @@ impl Greenlet {
 
 // ANCHOR: trampoline
 /// The main greenlet's side of every switch: resume `target` and carry out
-/// what it asks for, until something is meant for `main`.
+/// what it asks for, until something is meant for main. The first hop is
+/// inlined into the caller, so that the common main → g → main round trip
+/// has no call frame between the caller and the context switch; switches
+/// among other greenlets continue in [`trampoline_loop`].
 #[inline(always)]
-fn trampoline(l: &Local, mut target: Greenlet) -> Result<Value, GreenletError> {
+fn trampoline(l: &Local, target: &Greenlet) -> Result<Value, GreenletError> {
     let main = l.current.get();
-    // Who switched to `target`: `None` is main.
-    let mut from: Option<Greenlet> = None;
+    match hop(l, main, None, target) {
+        None => {
+            note_switch(l, Some(target), None);
+            l.take_message()
+        }
+        Some(next) => trampoline_loop(l, main, target.clone(), next),
+    }
+}
+
+/// The trampoline after its first hop: greenlets switching among
+/// themselves, through here, until one switches to main.
+#[inline(never)]
+fn trampoline_loop(l: &Local, main: *const Inner, from: Greenlet, mut target: Greenlet) -> Message {
+    let mut from = Some(from);
     loop {
-        note_switch(l, from.as_ref(), Some(&target));
-        let next = match start_if_new(&target) {
-            // No stack: the target cannot run; tell whoever switched to it.
-            Err(err) => {
-                target.0.status.set(Status::Dead);
-                l.mailbox.set(Some(Err(GreenletError::Stack(Box::new(err)))));
-                from.take()
-            }
-            Ok(()) => {
-                l.current.set(Rc::as_ptr(&target.0));
-                target.0.nesting.set(stack::nesting());
-                let step = {
-                    let mut co = target.0.co.borrow_mut();
-                    let co = co.as_mut().expect("a started greenlet has a coroutine");
-                    panic::catch_unwind(AssertUnwindSafe(|| co.resume(())))
-                };
-                l.current.set(main);
-                match step {
-                    Ok(CoroutineResult::Yield(to)) => to,
-                    // The body left its value in the mailbox.
-                    Ok(CoroutineResult::Return(())) => finish(&target),
-                    Err(payload) => {
-                        l.mailbox.set(Some(Err(GreenletError::Panicked(panic_message(&*payload)))));
-                        finish(&target)
-                    }
-                }
-            }
-        };
-        match next {
+        match hop(l, main, from.as_ref(), &target) {
             None => {
                 note_switch(l, Some(&target), None);
                 return l.take_message();
@@ -672,7 +703,60 @@ fn trampoline(l: &Local, mut target: Greenlet) -> Result<Value, GreenletError> {
         }
     }
 }
+
+/// Runs `target` (switched to by `from`, `None` for main) until it switches
+/// away, and returns to whom: `None` for main. The message travels in the
+/// mailbox.
+#[inline(always)]
+fn hop(l: &Local, main: *const Inner, from: Option<&Greenlet>, target: &Greenlet) -> Option<Greenlet> {
+    note_switch(l, from, Some(target));
+    if let Err(err) = start_if_new(target) {
+        // No stack: the target cannot run; tell whoever switched to it.
+        target.0.status.set(Status::Dead);
+        l.post(Err(GreenletError::Stack(Box::new(err))));
+        return from.cloned();
+    }
+    let step = {
+        // `current` points at the target while it runs, and at main again
+        // however this block is left (its invariant).
+        let _current = Current::enter(&l.current, target, main);
+        let mut co = target.0.co.borrow_mut();
+        let co = co.as_mut().expect("a started greenlet has a coroutine");
+        panic::catch_unwind(AssertUnwindSafe(|| co.resume(())))
+    };
+    match step {
+        Ok(CoroutineResult::Yield(to)) => to,
+        // The body left its value in the mailbox.
+        Ok(CoroutineResult::Return(())) => finish(target),
+        Err(payload) => {
+            l.post(Err(GreenletError::Panicked(panic_message(&*payload))));
+            finish(target)
+        }
+    }
+}
 // ANCHOR_END: trampoline
+
+/// Sets `Local::current` to a greenlet for as long as it lives, and puts
+/// main back when dropped, even by a panic.
+struct Current<'a> {
+    cell: &'a Cell<*const Inner>,
+    main: *const Inner,
+}
+
+impl<'a> Current<'a> {
+    #[inline(always)]
+    fn enter(cell: &'a Cell<*const Inner>, target: &Greenlet, main: *const Inner) -> Current<'a> {
+        cell.set(Rc::as_ptr(&target.0));
+        Current { cell, main }
+    }
+}
+
+impl Drop for Current<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.cell.set(self.main);
+    }
+}
 
 /// Marks a greenlet dead, returns its stack to the pool, and says who gets
 /// its result (`None`: main).
@@ -686,12 +770,22 @@ fn finish(g: &Greenlet) -> Option<Greenlet> {
 }
 
 /// Gives a new greenlet its coroutine (and stack).
+#[inline(always)]
 fn start_if_new(g: &Greenlet) -> Result<(), StackError> {
     if g.0.status.get() != Status::New {
         return Ok(());
     }
+    start(g)
+}
+
+#[cold]
+fn start(g: &Greenlet) -> Result<(), StackError> {
     let body = g.0.body.borrow_mut().take().expect("a new greenlet has its function");
     let stack = stack::take(g.0.stack_size)?;
+    {
+        use corosensei::stack::Stack;
+        g.0.stack_range.set((stack.limit().get(), stack.base().get()));
+    }
     let weak = Rc::downgrade(&g.0);
     let co = Co::with_stack(stack, move |yielder, ()| {
         if let Some(inner) = weak.upgrade() {
@@ -702,10 +796,11 @@ fn start_if_new(g: &Greenlet) -> Result<(), StackError> {
         // kills it without starting it).
         let value = LOCAL.with(Local::take_message).unwrap_or_else(|_| Box::new(()));
         let result = body(value);
-        LOCAL.with(|l| l.mailbox.set(Some(Ok(result))));
+        LOCAL.with(|l| l.post(Ok(result)));
     });
     *g.0.co.borrow_mut() = Some(co);
     g.0.status.set(Status::Started);
+    g.0.started.set(true);
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 //! | greenlets: explicit `switch()` | `greenlet` | corosensei, through a trampoline |
 //! | gevent: a hub that switches on IO | `gevent` | greenlets + timers + epoll (`polling`); or `may` |
 //! | asyncio: an event loop of tasks | `aio` | async-task + timers + epoll |
+//! | coroutine stacks: a per-thread pool, overflow reports | `stack` | corosensei `DefaultStack`, a `SIGSEGV` handler |
 //! | OS threads | [`scenarios`] (`threads` backend) | std threads + crossbeam-channel |
 //!
 //! Start reading at [`scenarios`], which shows the same work on every

@@ -1,14 +1,27 @@
 //! The `corolab` command: parses, calls the library, prints.
 //!
 //! `corolab` alone shows the tour; `corolab --help` lists the rest.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod cli;
 
 use clap::Parser;
 
 fn main() {
+    die_quietly_on_broken_pipe();
     let args = cli::Args::parse();
     let code = cli::main(args);
     std::process::exit(code);
+}
+
+/// Rust ignores SIGPIPE, so `corolab lessons | head` would make `println!`
+/// panic once `head` exits. A command-line tool should just stop, as `cat`
+/// does: restore the default action.
+#[allow(unsafe_code)]
+fn die_quietly_on_broken_pipe() {
+    // SAFETY: setting a signal's disposition to SIG_DFL runs no code of ours
+    // in a handler; it happens before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

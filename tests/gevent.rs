@@ -200,6 +200,7 @@ fn connecting_to_a_closed_port_fails_cleanly() {
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
 }
 
+// ANCHOR: blocking
 #[test]
 fn a_thread_blocking_call_blocks_the_whole_hub() {
     // A ticker that should tick every millisecond...
@@ -224,6 +225,7 @@ fn a_thread_blocking_call_blocks_the_whole_hub() {
     // stretched one gap to the whole 300 ms.
     assert!(longest >= ms(250), "longest gap between ticks: {longest:?}");
 }
+// ANCHOR_END: blocking
 
 #[test]
 fn event_wakes_every_waiter() {
@@ -325,4 +327,28 @@ fn semaphore_and_pool_cap_concurrency() {
     gevent::joinall(&handles, None);
     assert_eq!(*max.borrow(), 3);
     assert_eq!(pool.running(), 0);
+}
+
+#[test]
+fn echo_with_100_clients_on_one_hub_verifies_every_byte() {
+    use corolab::scenarios::{self, Backend, Config};
+    let config = Config { clients: Some(100), ..Config::quiet().with_n(50) };
+    let report = scenarios::run(scenarios::find("echo").unwrap(), Backend::Gevent, &config);
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.items, 100 * 50);
+}
+
+#[test]
+fn every_scenario_runs_on_gevent() {
+    use corolab::scenarios::{self, Backend, Config};
+    for name in ["pingpong", "producer-consumer"] {
+        let report =
+            scenarios::run(scenarios::find(name).unwrap(), Backend::Gevent, &Config::quiet().with_n(20));
+        assert!(report.ok, "{report:?}");
+    }
+    let config = Config::quiet().with_n(1000).with_delay(ms(200));
+    let report = scenarios::run(scenarios::find("sleepers").unwrap(), Backend::Gevent, &config);
+    assert!(report.ok, "{report:?}");
+    // 1,000 sleeps of 0.2 s one after another would take 200 s.
+    assert!(report.wall_ms < 20_000.0, "{report:?}");
 }

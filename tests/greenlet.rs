@@ -135,6 +135,7 @@ fn throw_into_unstarted_greenlet_kills_it_without_running() {
         other => panic!("expected Thrown in the parent, got {other:?}"),
     }
     assert!(g.is_dead());
+    assert!(!g.is_started());
     assert!(!*ran.borrow());
 }
 
@@ -278,4 +279,101 @@ fn trace_has_a_lane_per_greenlet() {
         |idx: usize| t.events.iter().filter(|e| e.task.index() == idx).map(|e| e.state).collect::<Vec<_>>();
     assert_eq!(states(ours), [State::Running, State::Waiting(Wait::Switch), State::Running, State::Done]);
     assert_eq!(states(main).first(), Some(&State::Waiting(Wait::Switch)));
+}
+
+#[test]
+fn settrace_sees_switches_between_non_main_greenlets_directly() {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    let name = |g: &Greenlet| g.name().unwrap_or("?").to_string();
+    greenlet::settrace(Some(Box::new(move |from, to, _| s.borrow_mut().push((name(from), name(to))))));
+    let a = Builder::new().name("a").spawn(|_| {
+        let b = Builder::new().name("b").spawn(|v| v); // child of a: returns to a
+        b.switch(unit()).unwrap();
+        unit()
+    });
+    a.switch(unit()).unwrap();
+    greenlet::settrace(None);
+    let seen = seen.borrow();
+    let pairs: Vec<(&str, &str)> = seen.iter().map(|(x, y)| (x.as_str(), y.as_str())).collect();
+    assert_eq!(pairs, [("main", "a"), ("a", "b"), ("b", "a"), ("a", "main")]);
+}
+
+#[test]
+fn a_non_main_greenlet_can_throw_into_another() {
+    let victim = Greenlet::new(|_| {
+        let main = Greenlet::current().parent().unwrap();
+        match main.switch(unit()) {
+            Err(GreenletError::Thrown(e)) => Box::new(format!("victim saw: {e}")),
+            other => Box::new(format!("unexpected {other:?}")),
+        }
+    });
+    victim.switch(unit()).unwrap(); // victim waits in main.switch
+    let v = victim.clone();
+    let thrower = Greenlet::new(move |_| {
+        // The victim's result goes to its parent (main), not back to us.
+        let _ = v.throw("from thrower");
+        unreachable!("nobody switches back to the thrower");
+    });
+    let out = thrower.switch(unit()).unwrap();
+    assert_eq!(*out.downcast::<String>().unwrap(), "victim saw: from thrower");
+    assert!(victim.is_dead());
+    assert!(!thrower.is_dead());
+}
+
+#[test]
+fn values_of_any_type_travel_through_a_ring_of_switches() {
+    // main -> a -> b -> a -> main, each hop transforming a String.
+    let a = Greenlet::new(|first| {
+        let mut text = *first.downcast::<String>().unwrap();
+        text.push('a');
+        let b = Greenlet::new(|v| {
+            let mut text = *v.downcast::<String>().unwrap();
+            text.push('b');
+            Box::new(text)
+        });
+        let back = b.switch(Box::new(text)).unwrap();
+        let mut text = *back.downcast::<String>().unwrap();
+        text.push('!');
+        Box::new(text)
+    });
+    let out = a.switch(Box::new(String::from(">"))).unwrap();
+    assert_eq!(*out.downcast::<String>().unwrap(), ">ab!");
+}
+
+#[test]
+fn hub_pattern_round_robin_between_workers() {
+    // The gevent shape: a hub greenlet (child of main) runs a ready queue;
+    // workers are the hub's children, switch back to the hub to yield, and
+    // their results come back to the hub when they return.
+    use std::collections::VecDeque;
+    let log: Rc<RefCell<Vec<String>>> = Rc::default();
+    let l = log.clone();
+    let hub = Builder::new().name("hub").spawn(move |_| {
+        let mut ready: VecDeque<Greenlet> = VecDeque::new();
+        for w in 0..3 {
+            let l = l.clone();
+            ready.push_back(Builder::new().name(format!("w{w}")).spawn(move |_| {
+                let hub = Greenlet::current().parent().unwrap();
+                for step in 0..2 {
+                    l.borrow_mut().push(format!("w{w}.{step}"));
+                    hub.switch(unit()).unwrap(); // yield to the hub
+                }
+                Box::new(w as i64)
+            }));
+        }
+        let mut finished = Vec::new();
+        while let Some(g) = ready.pop_front() {
+            let out = g.switch(unit()).unwrap();
+            if g.is_dead() {
+                finished.push(int(out));
+            } else {
+                ready.push_back(g);
+            }
+        }
+        Box::new(finished)
+    });
+    let finished = *hub.switch(unit()).unwrap().downcast::<Vec<i64>>().unwrap();
+    assert_eq!(finished, [0, 1, 2]);
+    assert_eq!(*log.borrow(), ["w0.0", "w1.0", "w2.0", "w0.1", "w1.1", "w2.1"]);
 }

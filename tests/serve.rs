@@ -123,6 +123,11 @@ fn threads_server_echoes_survives_bad_clients_and_stops_on_sigint() {
 }
 
 #[test]
+fn gevent_server_echoes_survives_bad_clients_and_stops_on_sigint() {
+    echoes_and_survives_bad_clients("gevent");
+}
+
+#[test]
 fn may_server_echoes_survives_bad_clients_and_stops_on_sigint() {
     echoes_and_survives_bad_clients("may");
 }

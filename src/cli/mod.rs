@@ -55,12 +55,47 @@ fn print_lessons() {
         println!("no lessons found under {}", corolab::lessons::project_dir().join("lessons").display());
     }
     for lesson in lessons {
-        println!("{:>2}. {:<34} {}", lesson.number, lesson.title, lesson.summary);
+        println!("{:02}  {}", lesson.number, lesson.title);
+        for line in wrap(&lesson.summary, 72) {
+            println!("    {line}");
+        }
+        println!("    corolab check {:02}   ·   {}/README.md\n", lesson.number, lesson.dir.display());
     }
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Prints a one-line usage error and returns exit status 2.
 pub fn usage_error(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
     2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_the_width() {
+        let lines = wrap("one two three four five", 9);
+        assert_eq!(lines, ["one two", "three", "four five"]);
+        assert!(wrap("", 9).is_empty());
+    }
 }

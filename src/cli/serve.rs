@@ -57,7 +57,7 @@ impl Service {
     /// The backends this service runs on.
     fn backends(self) -> &'static [Backend] {
         match self {
-            Service::Echo => &[Backend::Threads, Backend::May],
+            Service::Echo => &[Backend::Threads, Backend::Gevent, Backend::May],
             Service::Http => corolab::http::server::BACKENDS,
         }
     }
@@ -114,9 +114,13 @@ fn fail(message: String) -> i32 {
 fn stop(running: Running) -> i32 {
     running.stop.store(true, Ordering::Release);
     echo::wake_acceptor(running.addr);
-    let acceptor = (running.join)();
     let served = &running.served;
+    // Shut the open connections down before joining the acceptor (the
+    // gevent server's thread returns only once its connections are closed),
+    // and again after, for one accepted in between.
     let open = served.shutdown_all();
+    let acceptor = (running.join)();
+    served.shutdown_all();
     let stuck = served.wait_closed(DRAIN_TIMEOUT);
     println!(
         "served {} connections, {} bytes echoed, {} ended with an error; {open} open at stop, {stuck} left",
@@ -141,6 +145,24 @@ fn start_echo(backend: Backend, addr: SocketAddr, workers: Option<usize>) -> std
             let addr = listener.local_addr()?;
             let acceptor = std::thread::spawn(move || echo::threads_server(listener, s, v));
             (addr, Box::new(move || acceptor.join().map_err(|_| "the acceptor panicked".to_string())))
+        }
+        Backend::Gevent => {
+            // One thread runs one hub: the acceptor is that thread's main
+            // greenlet, each connection a greenlet. The listener is bound
+            // here (so errors and the address are reported at once) and
+            // registered with the hub on its own thread.
+            let listener = std::net::TcpListener::bind(addr)?;
+            let addr = listener.local_addr()?;
+            let hub = std::thread::Builder::new().name("gevent-hub".into()).spawn(move || {
+                let listener =
+                    corolab::gevent::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+                echo::gevent_server(listener, &s, &v, DRAIN_TIMEOUT);
+                Ok(())
+            })?;
+            (
+                addr,
+                Box::new(move || hub.join().unwrap_or_else(|_| Err("the hub thread panicked".to_string()))),
+            )
         }
         Backend::May => {
             use corolab::gevent::may as gevent;

@@ -132,7 +132,8 @@ impl Task {
     }
 
     pub(crate) fn record(&self, state: State) {
-        if trace::is_on() {
+        // The main greenlet's row is the greenlet module's (it traces main).
+        if trace::is_on() && self.number != 0 {
             let id = self.trace.id(|| match &self.name {
                 Some(name) => name.clone(),
                 None => format!("greenlet {}", self.number),
@@ -238,7 +239,7 @@ pub(crate) struct Hub {
     poller: Poller,
     io: RefCell<Vec<Option<IoSlot>>>,
     free_keys: RefCell<Vec<usize>>,
-    /// Sockets with interest armed in epoll.
+    /// Sockets with a greenlet waiting on them (so epoll may wake someone).
     armed: Cell<usize>,
     next_number: Cell<u64>,
     trace: LazyTask,
@@ -492,7 +493,7 @@ impl Hub {
             }
         };
         if timeout != Some(Duration::ZERO) {
-            self.record(State::Waiting(Wait::Io));
+            self.record(State::Waiting(if armed { Wait::Io } else { Wait::Timer }));
         }
         if let Err(e) = self.poller.wait(events, timeout) {
             panic!("gevent: epoll_wait failed: {e}");
@@ -541,8 +542,11 @@ impl Hub {
                 io.len() - 1
             }
         };
+        // Edge-triggered, both directions, registered once: a wait costs no
+        // `epoll_ctl` (see `Poller::add_edge`), because every wait here
+        // follows an operation that returned `WouldBlock`.
         // SAFETY: forwarded from this function's contract.
-        match unsafe { self.poller.add(source, key, Interest::NONE) } {
+        match unsafe { self.poller.add_edge(source, key, Interest::BOTH) } {
             Ok(()) => {
                 self.io.borrow_mut()[key] = Some(IoSlot::default());
                 Ok(key)
@@ -556,6 +560,7 @@ impl Hub {
 
     /// Removes a socket from the reactor, before it is closed.
     pub(crate) fn deregister(&self, key: usize, source: &impl AsFd) {
+        // (`armed` is kept exact for sockets that close with a waiter.)
         let _ = self.poller.delete(source);
         let slot = self.io.borrow_mut().get_mut(key).and_then(Option::take);
         if let Some(slot) = slot {
@@ -568,7 +573,9 @@ impl Hub {
 
     // ANCHOR: wait_io
     /// Parks the current task until the socket under `key` may be ready
-    /// for `interest` (one of read or write), or until `deadline`.
+    /// for `interest` (one of read or write), or until `deadline`. Call it
+    /// only after the operation returned `WouldBlock`: the registration is
+    /// edge-triggered, so the next event is the next *change*.
     ///
     /// # Errors
     ///
@@ -579,12 +586,11 @@ impl Hub {
     pub(crate) fn wait_io(
         &self,
         key: usize,
-        source: &impl AsFd,
         interest: Interest,
         deadline: Option<Instant>,
     ) -> io::Result<Wake> {
         let token = self.token();
-        let want = {
+        {
             let mut io = self.io.borrow_mut();
             let slot = io.get_mut(key).and_then(Option::as_mut).expect("a registered socket has a slot");
             let place = if interest.read { &mut slot.reader } else { &mut slot.writer };
@@ -599,9 +605,7 @@ impl Hub {
                 slot.armed = true;
                 self.armed.set(self.armed.get() + 1);
             }
-            Interest { read: slot.reader.is_some(), write: slot.writer.is_some() }
-        };
-        self.poller.modify(source, key, want)?;
+        }
         let why = match deadline {
             None => self.park(Wait::Io),
             Some(deadline) => self.park_until(deadline, Wait::Io),
@@ -613,9 +617,9 @@ impl Hub {
     }
     // ANCHOR_END: wait_io
 
-    /// The reactor says the socket under `key` is ready: wake both its
-    /// reader and its writer (interest is oneshot, so both directions were
-    /// disarmed; a task woken needlessly tries again and re-arms).
+    /// The reactor says the socket under `key` changed: wake both its
+    /// reader and its writer (a task woken needlessly tries its operation
+    /// again and parks again).
     fn io_ready(&self, key: usize) {
         let (reader, writer) = {
             let mut io = self.io.borrow_mut();

@@ -48,6 +48,15 @@ pub fn stack_limit(max_map_count: usize) -> usize {
     max_map_count.saturating_sub(RESERVED_MAPPINGS) / MAPPINGS_PER_STACK
 }
 
+/// How many OS threads fit under `max_map_count`: a thread costs about
+/// four mappings (its stack and guard page, and the signal stack std gives
+/// it, with its own guard), and std *aborts* the process when a new
+/// thread cannot map its signal stack, so thread-per-task code must stop
+/// short of this itself.
+pub fn thread_limit() -> usize {
+    stack_limit(max_map_count()) / 2
+}
+
 /// The error of a spawn that would cross the mapping cap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StackLimit {

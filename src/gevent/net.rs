@@ -19,9 +19,9 @@
 //!
 //! ```text
 //!   read(buf) ─▶ read(2) ── data ─────────────────────────▶ Ok(n)
-//!                  └─ EAGAIN ─▶ arm EPOLLIN, park ─ hub runs others ─┐
-//!                  ▲                                                 │
-//!                  └───────── epoll: readable, task ready ◀─────────┘
+//!                  └─ EAGAIN ─▶ leave a token, park ─ hub runs others ─┐
+//!                  ▲                                                    │
+//!                  └────────── epoll: readable, task ready ◀───────────┘
 //! ```
 //!
 //! What monkey patching cannot fix here either: a *thread*-blocking call
@@ -90,7 +90,7 @@ impl<S: AsFd> Registered<S> {
         loop {
             match op(&self.socket) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    let why = hub().wait_io(self.key, &self.socket, interest, deadline)?;
+                    let why = hub().wait_io(self.key, interest, deadline)?;
                     hub::deliver(why);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -151,7 +151,7 @@ impl TcpStream {
         let stream = TcpStream { inner: Registered::new(std::net::TcpStream::from(socket))? };
         if !started {
             // Writable means the handshake ended; SO_ERROR says how.
-            let why = hub().wait_io(stream.inner.key, &stream.inner.socket, Interest::WRITE, None)?;
+            let why = hub().wait_io(stream.inner.key, Interest::WRITE, None)?;
             hub::deliver(why);
             if let Some(e) = stream.inner.socket.take_error()? {
                 return Err(e);

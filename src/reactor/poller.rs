@@ -146,6 +146,29 @@ impl Poller {
         unsafe { self.inner.add(&fd, interest.event(key)) }
     }
 
+    /// Registers `source` under `key` *edge-triggered*: interest stays on
+    /// after each event, and an event is reported when readiness changes
+    /// (new data, new buffer space), not for as long as it lasts. A runtime
+    /// that always tries the operation before it parks (and parks only on
+    /// `WouldBlock`) loses nothing this way and saves the `epoll_ctl` that
+    /// re-arming oneshot interest costs on every wait; the gevent hub
+    /// registers its sockets like this.
+    ///
+    /// # Safety
+    ///
+    /// As [`Poller::add`]: `source` must stay open until it is deleted.
+    ///
+    /// # Panics
+    ///
+    /// If `key` is [`RESERVED_KEY`].
+    pub unsafe fn add_edge(&self, source: &impl AsFd, key: usize, interest: Interest) -> io::Result<()> {
+        assert_ne!(key, RESERVED_KEY, "usize::MAX is the poller's notify key");
+        let fd = source.as_fd();
+        // SAFETY: the caller promises (this function's contract) to delete
+        // the source before closing it, which is `polling`'s requirement.
+        unsafe { self.inner.add_with_mode(&fd, interest.event(key), polling::PollMode::Edge) }
+    }
+
     /// Sets the interest of a registered source (re-arming it after an
     /// event, since interest is oneshot).
     pub fn modify(&self, source: &impl AsFd, key: usize, interest: Interest) -> io::Result<()> {

@@ -32,7 +32,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "echo",
     summary: "an echo server and C clients each sending n messages, every echo checked",
     default_n: 1000,
-    backends: &[Backend::Threads, Backend::May],
+    backends: &[Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
     run,
 };
 
@@ -48,7 +48,11 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let clients = config.clients.unwrap_or(DEFAULT_CLIENTS);
     let results = match backend {
         Backend::Threads => threads(clients, n, config)?,
+        Backend::Gevent => gevent(clients, n, config)?,
         Backend::May => may(clients, n, config)?,
+        // The aio clients count the echoes they verified byte for byte; see
+        // `aio::scenarios::echo`.
+        Backend::Aio => return crate::aio::scenarios::echo(clients, n, config),
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(clients, n, &results))
@@ -211,6 +215,12 @@ pub fn threads_server(listener: std::net::TcpListener, stop: Arc<AtomicBool>, se
                 continue;
             }
         };
+        // Past the thread cap a new thread would abort the process (see
+        // `limits::thread_limit`): turn the connection away instead.
+        if served.open_now() >= crate::gevent::limits::thread_limit() {
+            served.errors.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         let _ = stream.set_nodelay(true);
         let key = served.open(stream.try_clone());
         let served = served.clone();
@@ -220,6 +230,15 @@ pub fn threads_server(listener: std::net::TcpListener, stop: Arc<AtomicBool>, se
 
 /// OS threads: the server above, and a thread per client.
 fn threads(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
+    let cap = crate::gevent::limits::thread_limit() as u64 / 2;
+    if clients > cap {
+        return Err(ScenarioError::Failed(format!(
+            "{clients} clients need {} threads (one per client, one per connection); \
+             vm.max_map_count allows about {}",
+            2 * clients,
+            2 * cap
+        )));
+    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     config.say(format_args!("[server] listening on {addr}, a thread per connection"));
@@ -271,6 +290,98 @@ fn say_served(config: &Config, served: &Served) {
         served.bytes.load(Ordering::Relaxed)
     ));
 }
+
+// ANCHOR: gevent
+/// The gevent echo server: the calling greenlet accepts until `stop` is
+/// set and spawns a greenlet per connection, all on this thread's hub. The
+/// same [`serve_connection`] runs on `gevent::net::TcpStream`. Returns once
+/// the acceptor stops and every connection has closed (or `drain` passed:
+/// [`Served::shutdown_all`] from another thread closes them sooner).
+pub fn gevent_server(
+    listener: crate::gevent::net::TcpListener,
+    stop: &AtomicBool,
+    served: &Arc<Served>,
+    drain: Duration,
+) {
+    use crate::gevent;
+
+    for stream in listener.incoming() {
+        if stop.load(Ordering::Acquire) {
+            break;
+        }
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                gevent::sleep(ACCEPT_BACKOFF);
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let key = served.open(stream.try_clone_std());
+        let mut builder = gevent::Builder::new();
+        if trace::is_on() {
+            builder = builder.name(format!("conn {key}"));
+        }
+        let handler = builder.spawn({
+            let served = served.clone();
+            move || served.close(key, serve_connection(stream))
+        });
+        if let Err(e) = handler {
+            served.close(key, (0, Err(e)));
+        }
+    }
+    let deadline = std::time::Instant::now() + drain;
+    while served.open_now() > 0 && std::time::Instant::now() < deadline {
+        gevent::sleep(Duration::from_millis(5));
+    }
+}
+
+/// gevent: one thread, one hub: the server above in one greenlet and a
+/// greenlet per client.
+fn gevent(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
+    use crate::gevent;
+
+    let listener = gevent::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    config.say(format_args!("[server] listening on {addr}, a greenlet per connection, one hub"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(Served::default());
+    let server = {
+        let (stop, served) = (stop.clone(), served.clone());
+        gevent::Builder::new()
+            .name("server")
+            .spawn(move || gevent_server(listener, &stop, &served, CLIENT_TIMEOUT))?
+    };
+    let mut handles = Vec::with_capacity(clients as usize);
+    for c in 0..clients {
+        let config = config.clone();
+        let mut builder = gevent::Builder::new();
+        if config.trace {
+            builder = builder.name(format!("client {c}"));
+        }
+        handles.push(builder.spawn(move || {
+            let result = gevent::net::TcpStream::connect(addr)
+                .and_then(|stream| {
+                    stream.set_nodelay(true)?;
+                    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
+                    Ok(stream)
+                })
+                .map_err(|e| format!("client {c}: connect: {e}"))
+                .and_then(|stream| run_client(stream, c, n));
+            config.say(format_args!("[client {c}] done: {result:?}"));
+            result
+        })?);
+    }
+    let results: Vec<ClientResult> =
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| Err(e.to_string()))).collect();
+    // The acceptor is parked in accept: kill it there (its listener closes
+    // as its stack unwinds).
+    stop.store(true, Ordering::Release);
+    server.kill();
+    say_served(config, &served);
+    Ok(results)
+}
+// ANCHOR_END: gevent
 
 // ANCHOR: may
 /// The may echo server: a coroutine accepts until `stop` is set and spawns

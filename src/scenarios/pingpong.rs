@@ -18,7 +18,14 @@ pub const SCENARIO: Scenario = Scenario {
     name: "pingpong",
     summary: "two workers hand control back and forth (the classic greenlet 12 56 34 78 demo)",
     default_n: 2,
-    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::May, Backend::Aio],
+    backends: &[
+        Backend::Threads,
+        Backend::Generator,
+        Backend::Greenlet,
+        Backend::Gevent,
+        Backend::May,
+        Backend::Aio,
+    ],
     run,
 };
 
@@ -26,6 +33,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let printed = match backend {
         Backend::Threads => threads(n, config)?,
+        Backend::Gevent => gevent(n, config)?,
         Backend::May => may(n, config)?,
         Backend::Generator => generators(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
@@ -98,11 +106,12 @@ fn threads(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
         });
         s.spawn(|| {
             let id = trace::task("pong");
+            trace::record(id, State::Waiting(Wait::Sync));
             for k in 0..n {
-                trace::record(id, State::Waiting(Wait::Sync));
                 pong_turn.recv().ok();
                 say(id, pong_value(n, k));
                 if k + 1 < n {
+                    trace::record(id, State::Waiting(Wait::Sync));
                     to_ping.send(()).ok();
                 }
             }
@@ -112,6 +121,37 @@ fn threads(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
     Ok(printed.into_inner().unwrap())
 }
 // ANCHOR_END: threads
+
+// ANCHOR: gevent
+/// gevent greenlets: neither names the other. Each prints and calls
+/// `sleep(ZERO)`, which puts it at the back of the hub's FIFO ready queue,
+/// so the hub alternates between them: the hand-off is the hub's.
+fn gevent(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
+    use crate::gevent;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    let printed = Rc::new(RefCell::new(Vec::new()));
+    let worker = |name: &'static str, value: fn(u64, u64) -> String| {
+        let (printed, config) = (printed.clone(), config.clone());
+        gevent::Builder::new().name(name).spawn(move || {
+            for k in 0..n {
+                let v = value(n, k);
+                config.say(&v);
+                printed.borrow_mut().push(v);
+                gevent::sleep(Duration::ZERO);
+            }
+        })
+    };
+    let ping = worker("ping", |_, k| ping_value(k))?;
+    let pong = worker("pong", pong_value)?;
+    for h in [ping, pong] {
+        h.join().map_err(|e| ScenarioError::Failed(e.to_string()))?;
+    }
+    Ok(printed.take())
+}
+// ANCHOR_END: gevent
 
 // ANCHOR: may
 /// may coroutines: the same hand-off over may's channels, which park the

@@ -26,7 +26,14 @@ pub const SCENARIO: Scenario = Scenario {
     name: "producer-consumer",
     summary: "a producer hands items 1..=n to a consumer, which answers each with a status",
     default_n: 5,
-    backends: &[Backend::Threads, Backend::Generator, Backend::Greenlet, Backend::May, Backend::Aio],
+    backends: &[
+        Backend::Threads,
+        Backend::Generator,
+        Backend::Greenlet,
+        Backend::Gevent,
+        Backend::May,
+        Backend::Aio,
+    ],
     run,
 };
 
@@ -37,6 +44,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let log = match backend {
         Backend::Threads => threads(n, config)?,
+        Backend::Gevent => gevent(n, config)?,
         Backend::May => may(n, config)?,
         Backend::Generator => generator(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
@@ -119,6 +127,50 @@ fn threads(n: u64, config: &Config) -> Result<Log, ScenarioError> {
     Ok(log)
 }
 // ANCHOR_END: threads
+
+// ANCHOR: gevent
+/// gevent greenlets through two `gevent::Queue`s: the producer puts an item
+/// and parks in `get` on the answers queue; the consumer parks in `get` on
+/// the items queue. Each park is a switch to the hub, which runs the other.
+fn gevent(n: u64, config: &Config) -> Result<Log, ScenarioError> {
+    use crate::gevent::{self, Queue};
+    use std::rc::Rc;
+
+    let items: Rc<Queue<Option<u64>>> = Rc::new(Queue::bounded(1));
+    let answers: Rc<Queue<String>> = Rc::new(Queue::bounded(1));
+    let consumer = {
+        let (items, answers, config) = (items.clone(), answers.clone(), config.clone());
+        gevent::Builder::new().name("consumer").spawn(move || {
+            let mut consumed = Vec::new();
+            while let Some(item) = items.get() {
+                config.say(format_args!("[consumer] consuming {item}"));
+                consumed.push(item);
+                answers.put(STATUS.to_string());
+            }
+            consumed
+        })?
+    };
+    let producer = {
+        let config = config.clone();
+        gevent::Builder::new().name("producer").spawn(move || {
+            let mut answers_got = Vec::new();
+            for item in 1..=n {
+                config.say(format_args!("[producer] producing {item}"));
+                items.put(Some(item));
+                let answer = answers.get();
+                config.say(format_args!("[producer] consumer answered {answer}"));
+                answers_got.push(answer);
+            }
+            items.put(None);
+            answers_got
+        })?
+    };
+    let failed = |e: gevent::JoinError| ScenarioError::Failed(e.to_string());
+    let answers = producer.join().map_err(failed)?;
+    let consumed = consumer.join().map_err(failed)?;
+    Ok(Log { consumed, answers })
+}
+// ANCHOR_END: gevent
 
 // ANCHOR: may
 /// may coroutines: the producer sends each item on a may channel and parks

@@ -24,7 +24,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "sleepers",
     summary: "N tasks each sleep D, then all are joined: sequential takes N x D, concurrent about D",
     default_n: 10,
-    backends: &[Backend::Sequential, Backend::Threads, Backend::May],
+    backends: &[Backend::Sequential, Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
     run,
 };
 
@@ -38,7 +38,11 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let slept = match backend {
         Backend::Sequential => sequential(n, delay, config),
         Backend::Threads => threads(n, delay, config)?,
+        Backend::Gevent => gevent(n, delay, config)?,
         Backend::May => may(n, delay, config)?,
+        // The aio loop checks its own run (every task woke, and the sleeps
+        // overlapped); see `aio::scenarios::sleepers`.
+        Backend::Aio => return crate::aio::scenarios::sleepers(n, delay, config),
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, delay, &slept, started.elapsed()))
@@ -65,8 +69,24 @@ pub fn check(n: u64, delay: Duration, slept: &[Duration], wall: Duration) -> Out
 
 /// One sleeper's body, shared by the backends: record, sleep with the
 /// backend's `sleep`, record, and return how long the sleep really took.
+/// (The gevent hub records its greenlets itself; see [`untraced_sleeper`].)
 fn sleeper(i: u64, delay: Duration, config: &Config, sleep: impl FnOnce(Duration)) -> Duration {
     let id = trace::task(format_args!("sleeper {i}"));
+    traced_sleeper(id, i, delay, config, sleep)
+}
+
+/// A sleeper whose trace events the runtime records.
+fn untraced_sleeper(i: u64, delay: Duration, config: &Config, sleep: impl FnOnce(Duration)) -> Duration {
+    traced_sleeper(trace::TaskId::NONE, i, delay, config, sleep)
+}
+
+fn traced_sleeper(
+    id: trace::TaskId,
+    i: u64,
+    delay: Duration,
+    config: &Config,
+    sleep: impl FnOnce(Duration),
+) -> Duration {
     trace::record(id, State::Running);
     config.say(format_args!("[sleeper {i}] going to sleep for {} ms", delay.as_millis()));
     let started = Instant::now();
@@ -91,6 +111,18 @@ fn sequential(n: u64, delay: Duration, config: &Config) -> Vec<Duration> {
 /// small stack (64 KiB) so thousands fit; past the system's thread limit
 /// spawning fails and the scenario says so.
 fn threads(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
+    // std aborts the process when a new thread cannot map its signal
+    // stack, so refuse up front (see `limits::thread_limit`).
+    use crate::gevent::limits;
+    let cap = limits::thread_limit();
+    if n as usize > cap {
+        return Err(ScenarioError::Failed(format!(
+            "{n} threads would need about {} memory mappings, past vm.max_map_count ({}); \
+             use at most {cap}, or raise the limit with `sudo sysctl -w vm.max_map_count=262144`",
+            4 * n,
+            limits::max_map_count()
+        )));
+    }
     std::thread::scope(|s| {
         let mut handles = Vec::with_capacity(n as usize);
         let mut failed = None;
@@ -116,6 +148,40 @@ fn threads(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Sc
     })
 }
 // ANCHOR_END: threads
+
+// ANCHOR: gevent
+/// A greenlet per sleeper, all on this thread's hub: each parks in the
+/// hub's timer heap, and the hub wakes them in deadline order.
+fn gevent(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
+    use crate::gevent;
+
+    let mut handles = Vec::with_capacity(n as usize);
+    let mut failed = None;
+    for i in 0..n {
+        let config = config.clone();
+        let mut builder = gevent::Builder::new();
+        if config.trace {
+            builder = builder.name(format!("sleeper {i}"));
+        }
+        let spawned = builder.spawn(move || untraced_sleeper(i, delay, &config, gevent::sleep));
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    gevent::joinall(&handles, None);
+    let slept: Vec<Duration> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+    match failed {
+        Some(e) => {
+            Err(ScenarioError::Failed(format!("greenlet {} of {n} could not start: {e}", slept.len())))
+        }
+        None => Ok(slept),
+    }
+}
+// ANCHOR_END: gevent
 
 // ANCHOR: may
 /// A may coroutine per sleeper: each parks in may's timer list, on however

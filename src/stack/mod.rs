@@ -55,7 +55,7 @@
 
 pub mod overflow;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
 use std::io;
 
@@ -141,38 +141,6 @@ impl Drop for Pool {
         for (_, stack) in self.0.drain(..) {
             release(stack);
         }
-    }
-}
-
-thread_local! {
-    /// How many generator resumes are in progress on this thread: a
-    /// greenlet compares it before switching (see `crate::greenlet`).
-    static NESTING: Cell<u32> = const { Cell::new(0) };
-}
-
-/// How many generators are running (nested) on this thread right now.
-#[inline]
-pub fn nesting() -> u32 {
-    NESTING.with(Cell::get)
-}
-
-/// Counts one generator resume in [`nesting`] while it is alive.
-#[derive(Debug)]
-pub struct Nested(());
-
-impl Nested {
-    /// Enters a generator resume.
-    #[inline]
-    pub fn enter() -> Nested {
-        NESTING.with(|n| n.set(n.get() + 1));
-        Nested(())
-    }
-}
-
-impl Drop for Nested {
-    #[inline]
-    fn drop(&mut self) {
-        NESTING.with(|n| n.set(n.get() - 1));
     }
 }
 

@@ -14,7 +14,7 @@
 //! # How it tells a coroutine overflow from other faults
 //!
 //! [`register`] puts the address of each stack's guard page, with the
-//! stack's size, in [`GUARDS`], a fixed-size open-addressing hash table of
+//! stack's size, in `GUARDS`, a fixed-size open-addressing hash table of
 //! atomics that the handler can read without locks or allocation (a signal
 //! handler may do neither). The handler rounds the faulting address
 //! (`si_addr`) down to its page and looks it up:
@@ -54,7 +54,7 @@ use std::sync::{Once, OnceLock};
 
 use corosensei::stack::{DefaultStack, Stack};
 
-/// How many guard pages [`GUARDS`] can hold.
+/// How many guard pages the registry (`GUARDS`) can hold.
 pub const CAPACITY: usize = 1 << 17;
 
 /// A slot that was used and freed: lookups probe past it.

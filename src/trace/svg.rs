@@ -86,8 +86,8 @@ fn stretches(trace: &Trace, by_event: bool) -> (Vec<Stretch>, f64) {
 pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
     let by_event = match axis {
         Axis::Events => true,
-        Axis::Time => false,
-        Axis::Auto => trace.events.len() <= 200,
+        Axis::Time | Axis::TimeUntil(_) => false,
+        Axis::Auto => !super::terminal::waits_on_the_clock(trace) && trace.events.len() <= 200,
     };
     let lanes = trace.tasks.len().min(MAX_LANES);
     let hidden = trace.tasks.len() - lanes;

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Lesson 02 in Python: greenlets, explicit symmetric switching.
+
+Needs the greenlet package:  pip install greenlet
+Then:                        python3 lessons/02-greenlets/original.py
+"""
+from greenlet import greenlet, getcurrent
+
+
+def classic_demo():
+    out = []
+
+    def test1():
+        out.append(12)
+        gr2.switch()
+        out.append(34)
+
+    def test2():
+        out.append(56)
+        gr1.switch()
+        out.append(78)  # never reached
+
+    gr1 = greenlet(test1)
+    gr2 = greenlet(test2)
+    gr1.switch()
+    return out
+
+
+def ring(k, laps):
+    order = []
+    total = k * laps
+    glets = []
+
+    def make(i):
+        def run():
+            while True:
+                order.append(i)
+                if len(order) == total:
+                    return
+                glets[(i + 1) % k].switch()
+        return greenlet(run)
+
+    glets.extend(make(i) for i in range(k))
+    if total:
+        glets[0].switch()
+    return order
+
+
+class ShuttingDown(Exception):
+    pass
+
+
+def cleanup_on_throw(reason):
+    main = getcurrent()
+
+    def run():
+        try:
+            main.switch()
+        except ShuttingDown as e:
+            return 'cleaned up after: %s' % e
+
+    g = greenlet(run)
+    g.switch()
+    return g.throw(ShuttingDown(reason))
+
+
+# The pingpong scenario (corolab run pingpong --backend greenlet).
+def pingpong(n=2):
+    def ping():
+        for k in range(n):
+            print('%d%d' % (2 * k + 1, 2 * k + 2))
+            pong_g.switch()
+
+    def pong():
+        for k in range(n):
+            print('%d%d' % (2 * n + 2 * k + 1, 2 * n + 2 * k + 2))
+            if k + 1 < n:
+                ping_g.switch()
+
+    ping_g = greenlet(ping)
+    pong_g = greenlet(pong)
+    ping_g.switch()
+
+
+if __name__ == '__main__':
+    print(classic_demo())
+    print(ring(3, 2))
+    print(cleanup_on_throw('shutting down'))
+    pingpong()
