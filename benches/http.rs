@@ -6,6 +6,8 @@
 //! | `http/1conn/<server>` | one client, one keep-alive connection, one `GET /hello/world` per iteration: the round-trip latency (two cross-thread wake-ups per request) |
 //! | `http/16conn/<server>` | 16 client threads on 16 keep-alive connections, 64 requests each per iteration: throughput with many connections in flight |
 //!
+//! | `http/protocol` | no IO at all: one `GET /hello/world` fed to a `Connection`, parsed, routed and written out; the protocol's share of each request's CPU |
+//!
 //! `<server>` is each backend in `corolab::http::server::BACKENDS`, plus
 //! `hyper-1t` (tokio current-thread runtime + hyper, one thread like aio's
 //! loop) and `hyper-2t` (tokio multi-threaded, two workers). The clients
@@ -75,5 +77,23 @@ fn servers(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, servers);
+fn protocol(c: &mut Criterion) {
+    use corolab::http::conn::{Connection, Step};
+    let request = b"GET /hello/world HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\n\r\n";
+    let mut conn = Connection::new();
+    let mut group = c.benchmark_group("http");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("protocol", |b| {
+        b.iter(|| {
+            conn.read_buf()[..request.len()].copy_from_slice(black_box(request));
+            conn.filled(request.len());
+            assert!(matches!(conn.step(), Step::Respond(_)));
+            black_box(conn.output());
+            conn.written();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, protocol, servers);
 criterion_main!(benches);

@@ -8,8 +8,13 @@ mod cli;
 use clap::Parser;
 
 fn main() {
-    die_quietly_on_broken_pipe();
     let args = cli::Args::parse();
+    // A server must outlive a client that hangs up: may's sockets write
+    // with plain write(2), which raises SIGPIPE on a reset connection (std's
+    // use MSG_NOSIGNAL), so `serve` keeps Rust's SIGPIPE-ignored default.
+    if !args.serves() {
+        die_quietly_on_broken_pipe();
+    }
     let code = cli::main(args);
     std::process::exit(code);
 }

@@ -34,6 +34,13 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+impl Args {
+    /// Whether the command runs a server (`corolab serve`).
+    pub fn serves(&self) -> bool {
+        matches!(self.command, Some(Command::Serve(_)))
+    }
+}
+
 /// Runs the command and returns the exit status.
 pub fn main(args: Args) -> i32 {
     match args.command {

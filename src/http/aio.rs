@@ -3,8 +3,8 @@
 //! The same [`Connection`] state machine the blocking servers drive with
 //! `read`, `write` and `sleep` is driven here with `.await`: a read that
 //! would block parks the task and the loop runs another; `?delay_ms` is an
-//! [`aio::sleep`](crate::aio::sleep) timer, and the stall timeout is
-//! [`aio::wait_for`](crate::aio::wait_for) around each read. One thread
+//! [`aio::sleep`] timer, and the stall timeout is
+//! [`aio::wait_for`] around each read. One thread
 //! serves every connection.
 //!
 //! [`AsyncClient`] is the keep-alive client of [`super::client`] with the

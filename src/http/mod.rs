@@ -17,6 +17,8 @@
 //! | [`error`] | what can be wrong with a request, and the status each answer gets |
 //! | [`server`] | what every backend's server shares: start, stop, count |
 //! | [`threads`] | the thread-per-connection server |
+//! | [`gevent`] | a greenlet per connection on one thread's hub |
+//! | [`may`] | a may coroutine per connection, on may's worker threads |
 //! | [`aio`] | a task per connection on an aio event loop, and an async client |
 //!
 //! # One connection, step by step
@@ -59,12 +61,14 @@
 //! that; what this module keeps is the part every server has: parse
 //! incrementally, bound what a client can make you buffer, answer bad input
 //! with a 4xx instead of a panic, and time out clients that stall.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // every file forbids it, but may.rs, which hands a socket to may
 
 pub mod aio;
 pub mod client;
 pub mod conn;
 pub mod error;
+pub mod gevent;
+pub mod may;
 pub mod request;
 pub mod response;
 pub mod routes;

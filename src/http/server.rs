@@ -18,13 +18,15 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The backends that have an HTTP server, in table order.
-pub const BACKENDS: &[Backend] = &[Backend::Threads, Backend::Aio];
+pub const BACKENDS: &[Backend] = &[Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio];
 
 /// Starts the HTTP server of `backend` on `addr` (`127.0.0.1:0` picks a
 /// free port; [`ServerHandle::addr`] says which).
 pub fn spawn(backend: Backend, addr: SocketAddr, config: ServerConfig) -> io::Result<ServerHandle> {
     match backend {
         Backend::Threads => super::threads::spawn(addr, config),
+        Backend::Gevent => super::gevent::spawn(addr, config),
+        Backend::May => super::may::spawn(addr, config),
         Backend::Aio => super::aio::spawn(addr, config),
         other => Err(io::Error::new(io::ErrorKind::Unsupported, format!("no HTTP server on {other}"))),
     }

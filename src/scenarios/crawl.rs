@@ -3,8 +3,17 @@
 //! The scenario starts a local HTTP server (corolab's thread-per-connection
 //! one, the same for every backend, so only the crawler's model differs)
 //! whose every page takes `delay` to answer (`?delay_ms=N`), then fetches
-//! pages `0..n` with at most `concurrency` requests in flight, each crawler
-//! worker on its own keep-alive connection, and checks every body.
+//! pages `0..n` with at most `concurrency` requests in flight over
+//! keep-alive connections (never more than `concurrency` of them), and
+//! checks every body.
+//!
+//! | backend | how "at most C in flight" is kept |
+//! | --- | --- |
+//! | `sequential` | one page after another, one connection |
+//! | `threads` | a pool of C threads taking page numbers from a channel |
+//! | `gevent` | a greenlet per page, spawned into a `gevent::Pool` of C slots |
+//! | `may` | C coroutines taking page numbers from a shared counter |
+//! | `aio` | a task per page, each holding an `aio::Semaphore` permit of C |
 //!
 //! The arithmetic the lesson is about: `n` pages of `delay` each take
 //! `n × delay` one after another (20 × 200 ms = 4 s), and about
@@ -26,7 +35,7 @@ pub const SCENARIO: Scenario = Scenario {
     name: "crawl",
     summary: "fetch n pages from a slow local server (200 ms each), at most C in flight, checking every body",
     default_n: 20,
-    backends: &[Backend::Sequential, Backend::Threads, Backend::Aio],
+    backends: &[Backend::Sequential, Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
     run,
 };
 
@@ -56,6 +65,8 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let fetched = match backend {
         Backend::Sequential => sequential(&site, n, config)?,
         Backend::Threads => threads(&site, n, concurrency, config)?,
+        Backend::Gevent => gevent(&site, n, concurrency, config)?,
+        Backend::May => may(&site, n, concurrency, config)?,
         Backend::Aio => aio(&site, n, concurrency, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
@@ -182,6 +193,92 @@ fn threads(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec
     Ok(results.into_iter().collect())
 }
 // ANCHOR_END: threads
+
+// ANCHOR: gevent
+/// gevent: a greenlet per page, spawned into a `gevent::Pool` of
+/// `concurrency` slots (so at most that many run), each taking an idle
+/// keep-alive connection from a shared list or opening one. Plain blocking
+/// code on `gevent::net` sockets; the hub switches on every wait.
+fn gevent(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec<Fetched>, ScenarioError> {
+    use crate::gevent::{self, net::TcpStream};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let idle: Rc<RefCell<Vec<Client<TcpStream>>>> = Rc::default();
+    let config = Rc::new(config.clone());
+    let site = *site;
+    let pool = gevent::Pool::new(concurrency as usize);
+    let pages: Vec<_> = (0..n)
+        .map(|i| {
+            let (idle, config) = (Rc::clone(&idle), Rc::clone(&config));
+            pool.spawn(move || {
+                // The hub traces its greenlets itself.
+                let pooled = idle.borrow_mut().pop();
+                let result = (|| {
+                    let mut client = match pooled {
+                        Some(client) => client,
+                        None => {
+                            let stream = TcpStream::connect(site.addr).map_err(|e| e.to_string())?;
+                            let timeout = Some(site.delay + Duration::from_secs(10));
+                            stream.set_read_timeout(timeout).map_err(|e| e.to_string())?;
+                            Client::new(stream)
+                        }
+                    };
+                    let page = client.get(&site.target(i)).map_err(|e| e.to_string())?;
+                    idle.borrow_mut().push(client);
+                    Ok(page)
+                })();
+                config.say(format_args!("[page {i}] {}", status_line(&result)));
+                (i, result)
+            })
+        })
+        .collect();
+    pages.into_iter().map(|page| page.join().map_err(|e| ScenarioError::Failed(e.to_string()))).collect()
+}
+// ANCHOR_END: gevent
+
+// ANCHOR: may
+/// may: `concurrency` coroutines on may's workers, each with its own
+/// keep-alive connection, taking the next page number from a shared counter.
+/// A coroutine blocked in `read` parks; its worker thread runs another.
+fn may(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec<Fetched>, ScenarioError> {
+    use crate::gevent::may as gevent;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    super::sleepers::configure_may(config)?;
+    let next = Arc::new(AtomicU64::new(0));
+    let fetched = Arc::new(Mutex::new(Vec::new()));
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let (site, next, fetched, config) = (*site, Arc::clone(&next), Arc::clone(&fetched), config.clone());
+        workers.push(gevent::try_spawn(move || -> std::io::Result<()> {
+            let id = trace::task(format_args!("worker {w}"));
+            let stream = gevent::net::TcpStream::connect(site.addr)?;
+            stream.set_read_timeout(Some(site.delay + Duration::from_secs(10)))?;
+            let mut client = Client::new(stream);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                trace::record(id, State::Waiting(Wait::Io));
+                let result = client.get(&site.target(i)).map_err(|e| e.to_string());
+                trace::record(id, State::Running);
+                config.say(format_args!("[worker {w}] page {i}: {}", status_line(&result)));
+                fetched.lock().unwrap_or_else(|p| p.into_inner()).push((i, result));
+            }
+            trace::record(id, State::Done);
+            Ok(())
+        })?);
+    }
+    for worker in workers {
+        worker.join().map_err(|e| ScenarioError::Failed(e.to_string()))??;
+    }
+    let fetched = std::mem::take(&mut *fetched.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok(fetched)
+}
+// ANCHOR_END: may
 
 // ANCHOR: aio
 /// aio: a task per page, as asyncio would write it; an `aio::Semaphore`
