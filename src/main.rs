@@ -11,8 +11,9 @@ fn main() {
     let args = cli::Args::parse();
     // A server must outlive a client that hangs up: may's sockets write
     // with plain write(2), which raises SIGPIPE on a reset connection (std's
-    // use MSG_NOSIGNAL), so `serve` keeps Rust's SIGPIPE-ignored default.
-    if !args.serves() {
+    // use MSG_NOSIGNAL), so only commands without sockets (the tour,
+    // `lessons`, `check`) take the default action that ends them quietly.
+    if args.only_prints() {
         die_quietly_on_broken_pipe();
     }
     let code = cli::main(args);

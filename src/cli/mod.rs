@@ -35,9 +35,11 @@ enum Command {
 }
 
 impl Args {
-    /// Whether the command runs a server (`corolab serve`).
-    pub fn serves(&self) -> bool {
-        matches!(self.command, Some(Command::Serve(_)))
+    /// Whether the command only prints, with no sockets of its own: the
+    /// tour, `lessons` and `check`. `run`, `serve` and `bench` may drive may
+    /// sockets (see `main.rs`), so they keep SIGPIPE ignored.
+    pub fn only_prints(&self) -> bool {
+        matches!(self.command, None | Some(Command::Lessons) | Some(Command::Check(_)))
     }
 }
 
