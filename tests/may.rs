@@ -148,7 +148,10 @@ fn a_thousand_connect_disconnect_cycles_leave_no_descriptor_behind() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(served.open_now(), 0);
-    assert_eq!(open_fds(), before, "descriptors leaked");
+    // At most as many as before: a descriptor an earlier test left for may
+    // to close lazily may go away meanwhile, but none of these 1,000 may stay.
+    let after = open_fds();
+    assert!(after <= before, "descriptors leaked: {before} open before the cycles, {after} after");
     assert!(served.connections.load(Ordering::Relaxed) >= 1001);
     stop.store(true, Ordering::Release);
     echo::wake_acceptor(addr);
