@@ -143,7 +143,7 @@
 //!   handles does not unwind it. Drop such locals before switching away.
 
 use std::any::Any;
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell, UnsafeCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -229,7 +229,19 @@ struct Inner {
     /// The function, until the greenlet starts.
     body: RefCell<Option<Body>>,
     /// The coroutine, from start until death.
-    co: RefCell<Option<Co>>,
+    ///
+    /// # Invariant
+    ///
+    /// An `UnsafeCell` rather than a `RefCell` (whose borrow flag a switch
+    /// would set and clear): no two references to it are ever alive at
+    /// once, because only four places touch it, none while another holds
+    /// it. `start` puts the coroutine in while the greenlet is new (so not
+    /// running); `hop`, on the main greenlet, resumes it, and nothing can
+    /// reach `hop` for the same greenlet while it runs (only main hops, and
+    /// main is suspended in that very `resume` until the greenlet switches
+    /// away); `finish` takes it out after `resume` has returned; and `Drop`
+    /// has the `Inner` to itself.
+    co: UnsafeCell<Option<Co>>,
     /// The coroutine's yielder while it is started.
     ///
     /// # Invariant
@@ -335,10 +347,20 @@ impl Local {
     }
 
     /// Leaves a message for the greenlet about to run.
+    ///
+    /// The mailbox is empty here: every message posted is taken by the
+    /// next greenlet to run before it posts one of its own. So the slot is
+    /// written without the check-and-drop of the old content that
+    /// `Cell::set` pays for (a message left there by a bug would leak, not
+    /// be misread).
     #[inline(always)]
     fn post(&self, message: Message) {
         match message {
-            Ok(value) => self.mail_value.set(Some(value)),
+            Ok(value) => {
+                let stale = self.mail_value.replace(Some(value));
+                debug_assert!(stale.is_none(), "a value was left in the mailbox");
+                std::mem::forget(stale);
+            }
             Err(err) => self.mail_error.set(Some(err)),
         }
     }
@@ -399,7 +421,7 @@ impl Inner {
             status: Cell::new(if is_main { Status::Started } else { Status::New }),
             stack_size,
             body: RefCell::new(body),
-            co: RefCell::new(None),
+            co: UnsafeCell::new(None),
             yielder: Cell::new(std::ptr::null()),
             stack_range: Cell::new((0, 0)),
             started: Cell::new(is_main),
@@ -711,8 +733,11 @@ fn trampoline_loop(l: &Local, main: *const Inner, from: Greenlet, mut target: Gr
 fn hop(l: &Local, main: *const Inner, from: Option<&Greenlet>, target: &Greenlet) -> Option<Greenlet> {
     note_switch(l, from, Some(target));
     if let Err(err) = start_if_new(target) {
-        // No stack: the target cannot run; tell whoever switched to it.
+        // No stack: the target cannot run; tell whoever switched to it,
+        // dropping the value it sent (which would otherwise come back as
+        // the answer).
         target.0.status.set(Status::Dead);
+        drop(l.take_message());
         l.post(Err(GreenletError::Stack(Box::new(err))));
         return from.cloned();
     }
@@ -720,8 +745,9 @@ fn hop(l: &Local, main: *const Inner, from: Option<&Greenlet>, target: &Greenlet
         // `current` points at the target while it runs, and at main again
         // however this block is left (its invariant).
         let _current = Current::enter(&l.current, target, main);
-        let mut co = target.0.co.borrow_mut();
-        let co = co.as_mut().expect("a started greenlet has a coroutine");
+        // SAFETY: the only reference to the coroutine while it runs (the
+        // invariant on `Inner::co`); it ends with this block.
+        let co = unsafe { target.0.co_mut() }.as_mut().expect("a started greenlet has a coroutine");
         panic::catch_unwind(AssertUnwindSafe(|| co.resume(())))
     };
     match step {
@@ -763,7 +789,9 @@ impl Drop for Current<'_> {
 fn finish(g: &Greenlet) -> Option<Greenlet> {
     g.0.status.set(Status::Dead);
     g.0.yielder.set(std::ptr::null());
-    if let Some(co) = g.0.co.borrow_mut().take() {
+    // SAFETY: its `resume` has returned, so nothing else holds the
+    // coroutine (the invariant on `Inner::co`).
+    if let Some(co) = unsafe { g.0.co_mut() }.take() {
         stack::give(co.into_stack());
     }
     Some(g.live_parent()).filter(|p| !p.is_main())
@@ -798,7 +826,9 @@ fn start(g: &Greenlet) -> Result<(), StackError> {
         let result = body(value);
         LOCAL.with(|l| l.post(Ok(result)));
     });
-    *g.0.co.borrow_mut() = Some(co);
+    // SAFETY: the greenlet is new, so it has no coroutine that anything
+    // could be using (the invariant on `Inner::co`).
+    unsafe { *g.0.co_mut() = Some(co) };
     g.0.status.set(Status::Started);
     g.0.started.set(true);
     Ok(())
@@ -812,6 +842,22 @@ pub(crate) fn panic_message(payload: &dyn Any) -> String {
         s.clone()
     } else {
         "non-string panic payload".to_string()
+    }
+}
+
+impl Inner {
+    /// The coroutine slot.
+    ///
+    /// # Safety
+    ///
+    /// No other reference to it may be alive while this one is (see the
+    /// invariant on `Inner::co` for who calls this, and when).
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn co_mut(&self) -> &mut Option<Co> {
+        // SAFETY: exclusive for as long as the caller keeps it (the
+        // caller's promise).
+        unsafe { &mut *self.co.get() }
     }
 }
 
@@ -858,6 +904,21 @@ mod tests {
         let out = g.switch(Box::new(41)).unwrap();
         assert_eq!(*out.downcast::<i32>().unwrap(), 42);
         assert!(g.is_dead());
+    }
+
+    #[test]
+    fn a_greenlet_without_a_stack_reports_it_to_the_switcher() {
+        // No address space holds a stack of 2^50 bytes: mapping it fails.
+        let g = Builder::new().stack_size(1 << 50).spawn(|v| v);
+        match g.switch(unit()) {
+            Err(GreenletError::Stack(_)) => {}
+            other => panic!("expected a stack error, got {other:?}"),
+        }
+        assert!(g.is_dead());
+        // The value the failed switch carried did not stay in the mailbox.
+        let h = Greenlet::new(|v| v);
+        let back = h.switch(Box::new(7u8)).unwrap();
+        assert_eq!(*back.downcast::<u8>().unwrap(), 7);
     }
 
     #[test]
