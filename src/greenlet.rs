@@ -145,6 +145,7 @@
 use std::any::Any;
 use std::cell::{Cell, OnceCell, RefCell, UnsafeCell};
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::Instant;
@@ -284,23 +285,25 @@ impl Eq for Greenlet {}
 /// A switch hook: called with (from, to, when) on every switch.
 pub type Hook = Box<dyn Fn(&Greenlet, &Greenlet, Instant)>;
 
-/// A thread's greenlet bookkeeping, in one thread-local so a switch pays
-/// for one TLS lookup.
+/// A thread's greenlet bookkeeping that a switch uses, in one thread-local
+/// so a switch pays for one TLS lookup.
+///
+/// It needs no destructor (what it owns lives in [`Owned`], and the mailbox
+/// is `ManuallyDrop`): a thread-local with a destructor checks on every
+/// access whether the destructor is registered yet, a load and a branch
+/// on both sides of every switch.
 struct Local {
-    /// This thread's main greenlet, created on first use.
-    main: OnceCell<Greenlet>,
-    /// The greenlet running now; null until first use (then main).
+    /// The greenlet running now; null until first use (then main), and
+    /// again once the thread's [`Owned`] is gone.
     ///
     /// # Invariant
     ///
-    /// Null, or points to a live `Inner`: main's (kept alive by `main`) or
+    /// Null, or points to a live `Inner`: main's (kept alive by `Owned::main`) or
     /// the one the trampoline is resuming (kept alive by the trampoline's
     /// `target` handle for as long as it is current). A raw pointer rather
     /// than a `Greenlet` so that a switch does not pay for reference counts.
     current: Cell<*const Inner>,
-    /// The switch hook, if any.
-    hook: RefCell<Option<Rc<Hook>>>,
-    /// Whether `hook` is set: one load on the fast path.
+    /// Whether `Owned::hook` is set: one load on the fast path.
     hooked: Cell<bool>,
     /// How many dropped greenlets are unwinding right now.
     unwinding: Cell<u32>,
@@ -312,31 +315,54 @@ struct Local {
     /// each, so that the common case moves one 16-byte `Box<dyn Any>` in
     /// and out with matching stores and loads (a wider `Option<Result<..>>`
     /// written in pieces and read whole measured several times slower).
-    mail_value: Cell<Option<Value>>,
+    ///
+    /// `ManuallyDrop`: every message is taken by the greenlet it was meant
+    /// for before any other is posted, so the mailbox is empty whenever no
+    /// switch is under way; a thread exiting in the middle of one (it
+    /// cannot) would leak the message.
+    mail_value: ManuallyDrop<Cell<Option<Value>>>,
     /// The error half of the mailbox.
-    mail_error: Cell<Option<GreenletError>>,
+    mail_error: ManuallyDrop<Cell<Option<GreenletError>>>,
+}
+
+/// What a thread's greenlets own: its main greenlet and its hook, apart
+/// from [`Local`] so that `Local` needs no destructor.
+struct Owned {
+    /// This thread's main greenlet, created on first use.
+    main: OnceCell<Greenlet>,
+    /// The switch hook, if any.
+    hook: RefCell<Option<Rc<Hook>>>,
+}
+
+impl Owned {
+    fn main(&self) -> &Greenlet {
+        self.main.get_or_init(|| Greenlet(Rc::new(Inner::new(0, Some("main".into()), None, 0, None))))
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // Main is about to go: `current` must not point at it. Whoever
+        // looks for the current greenlet after this finds `OWNED` gone.
+        LOCAL.with(|l| l.current.set(std::ptr::null()));
+    }
 }
 
 thread_local! {
     static LOCAL: Local = const {
         Local {
-            main: OnceCell::new(),
             current: Cell::new(std::ptr::null()),
-            hook: RefCell::new(None),
             hooked: Cell::new(false),
             unwinding: Cell::new(0),
             next_id: Cell::new(1),
-            mail_value: Cell::new(None),
-            mail_error: Cell::new(None),
+            mail_value: ManuallyDrop::new(Cell::new(None)),
+            mail_error: ManuallyDrop::new(Cell::new(None)),
         }
     };
+    static OWNED: Owned = const { Owned { main: OnceCell::new(), hook: RefCell::new(None) } };
 }
 
 impl Local {
-    fn main(&self) -> &Greenlet {
-        self.main.get_or_init(|| Greenlet(Rc::new(Inner::new(0, Some("main".into()), None, 0, None))))
-    }
-
     /// Takes the message the last switch left.
     #[inline(always)]
     fn take_message(&self) -> Message {
@@ -374,7 +400,7 @@ impl Local {
 
     #[cold]
     fn init_current(&self) -> *const Inner {
-        let main = Rc::as_ptr(&self.main().0);
+        let main = OWNED.with(|o| Rc::as_ptr(&o.main().0));
         self.current.set(main);
         main
     }
@@ -402,7 +428,7 @@ unsafe fn local() -> &'static Local {
 }
 
 fn main_greenlet() -> Greenlet {
-    LOCAL.with(|l| l.main().clone())
+    OWNED.with(|o| o.main().clone())
 }
 
 impl Inner {
@@ -436,11 +462,9 @@ impl Inner {
 /// greenlet being left, the one being entered and the time, on every switch
 /// (including a finished greenlet handing control to its parent).
 pub fn settrace(hook: Option<Hook>) -> Option<Hook> {
-    LOCAL
-        .with(|l| {
-            l.hooked.set(hook.is_some());
-            l.hook.replace(hook.map(Rc::new))
-        })
+    LOCAL.with(|l| l.hooked.set(hook.is_some()));
+    OWNED
+        .with(|o| o.hook.replace(hook.map(Rc::new)))
         .map(|old| Rc::try_unwrap(old).unwrap_or_else(|_| unreachable!()))
 }
 
@@ -662,12 +686,14 @@ fn suspend(current: &Inner, request: Request) {
 #[inline]
 fn note_switch(l: &Local, from: Option<&Greenlet>, to: Option<&Greenlet>) {
     if l.hooked.get() || trace::is_on() {
-        note_switch_slow(l, from.unwrap_or(l.main()), to.unwrap_or(l.main()));
+        note_switch_slow(from, to);
     }
 }
 
 #[cold]
-fn note_switch_slow(l: &Local, from: &Greenlet, to: &Greenlet) {
+fn note_switch_slow(from: Option<&Greenlet>, to: Option<&Greenlet>) {
+    let main = main_greenlet();
+    let (from, to) = (from.unwrap_or(&main), to.unwrap_or(&main));
     if trace::is_on() {
         let from_state = if from.is_dead() { State::Done } else { State::Waiting(Wait::Switch) };
         if from.0.traced {
@@ -677,7 +703,7 @@ fn note_switch_slow(l: &Local, from: &Greenlet, to: &Greenlet) {
             trace::record(to.trace_id(), State::Running);
         }
     }
-    let hook = l.hook.borrow().clone();
+    let hook = OWNED.with(|o| o.hook.borrow().clone());
     if let Some(hook) = hook {
         hook(from, to, Instant::now());
     }
