@@ -13,23 +13,45 @@
 //!
 //! # Figures
 //!
-//! One run of `taskset -c 0 cargo bench --bench switch` on the 2-core
-//! development VM, shared with other builds (load average 7-9: every
-//! figure is noisy, compare ratios within a run rather than across runs):
+//! `taskset -c 0 cargo bench --bench switch` on the 2-core development VM
+//! (shared with other builds; this run at load average 1.0, earlier ones
+//! at 7-9 gave every figure up to twice as high: compare ratios within a
+//! run, not figures across runs). "Before" is the same bench built from
+//! the code before the switch path was trimmed (see "What a switch costs"
+//! in `crate::greenlet`), run back to back with "after":
 //!
-//! | bench | time | vs raw corosensei |
-//! | --- | --- | --- |
-//! | `state_machine/next` | 1.7 ns | 0.4× |
-//! | `corosensei/resume_suspend` | 4.2 ns | 1× |
-//! | `corosensei/depth5` | 142 ns | 34× |
-//! | `generator/send_yield` | 6.4 ns | 1.5× |
-//! | `greenlet/main_g` | 21.7 ns | 5.1× |
-//! | `greenlet/g_h` | 25.7 ns | 6.1× (4 context switches against raw's 2: 3× per switch) |
+//! | bench | before | after | after vs raw corosensei |
+//! | --- | --- | --- | --- |
+//! | `state_machine/next` | 0.78 ns | 0.77 ns | 0.3× |
+//! | `corosensei/resume_suspend` | 2.36 ns | 2.28 ns | 1× |
+//! | `corosensei/depth5` | 66.7 ns | 66.5 ns | 29× |
+//! | `generator/send_yield` | 4.84 ns | 4.63 ns | 2.0× |
+//! | `greenlet/main_g` | 12.5 ns (5.3×) | 9.6 ns | 4.2× |
+//! | `greenlet/g_h` | 17.4 ns (7.4×) | 18.5 ns | 8.1× (4 context switches against raw's 2: 4× per switch) |
 //!
-//! The generator meets its target (1.5× raw); the greenlet does not (the
-//! target was 2×): what is left is spread thin over the trampoline's
-//! bookkeeping (reference counts on the target, the `RefCell` around the
-//! coroutine, the mailbox, the hook and trace checks, `catch_unwind`).
+//! Over five such paired runs (the other four with
+//! `--bench --warm-up-time 1 --measurement-time 3` on the two binaries),
+//! `greenlet/main_g` went from 5.3×–5.9× raw to 3.8×–5.0× raw (8.3–11.4
+//! ns, against 12.4–13.6 ns before). `greenlet/g_h` got 5–9% *slower* in
+//! every run (16.8–17.8 ns before, 17.6–19.3 ns after). Which change
+//! costs it is not pinned down: in earlier runs, the `UnsafeCell` alone
+//! left it where it was, so the likeliest suspect is the thread-local
+//! split (or the code layout it brought); the gevent hub, whose switches
+//! are all g → h, got faster all the same (`benches/gevent.rs`).
+//!
+//! The greenlet still misses the target of 2× raw. With the call
+//! frames and the bookkeeping that a switch did not need gone, what is left
+//! on each side of a switch is a short run of well-predicted checks that
+//! greenlet's semantics ask for: is the target dead, is a dropped greenlet
+//! unwinding, who is current, is this greenlet on its own stack (not in a
+//! generator), is the target main; plus the mailbox's store and load, the
+//! hook and trace flags, and the `Result` that `switch` returns. g → h
+//! also pays a reference count on the target (the trampoline owns the
+//! greenlet it runs) and two context switches per hop instead of one.
+//! Getting to 2× would take a different shape rather than a leaner one:
+//! typed values instead of `Box<dyn Any>` in a `Result`, no checks for
+//! misuse on the hot path, or symmetric switching that does not go
+//! through main (corosensei has none).
 //!
 //! # What `corosensei/depth5` shows
 //!

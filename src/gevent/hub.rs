@@ -131,9 +131,17 @@ impl Task {
         })
     }
 
+    #[inline]
     pub(crate) fn record(&self, state: State) {
+        if trace::is_on() {
+            self.record_slow(state);
+        }
+    }
+
+    #[cold]
+    fn record_slow(&self, state: State) {
         // The main greenlet's row is the greenlet module's (it traces main).
-        if trace::is_on() && self.number != 0 {
+        if self.number != 0 {
             let id = self.trace.id(|| match &self.name {
                 Some(name) => name.clone(),
                 None => format!("greenlet {}", self.number),
@@ -256,6 +264,7 @@ thread_local! {
 /// # Panics
 ///
 /// If the epoll instance cannot be created (out of file descriptors).
+#[inline]
 pub(crate) fn hub() -> &'static Hub {
     match HUB.with(Cell::get) {
         Some(hub) => hub,
@@ -299,13 +308,20 @@ fn make_hub() -> &'static Hub {
 }
 
 impl Hub {
+    #[inline]
     fn record(&self, state: State) {
         if trace::is_on() {
-            trace::record(self.trace.id(|| "hub"), state);
+            self.record_slow(state);
         }
     }
 
+    #[cold]
+    fn record_slow(&self, state: State) {
+        trace::record(self.trace.id(|| "hub"), state);
+    }
+
     /// The task running now.
+    #[inline]
     pub(crate) fn current(&self) -> Rc<Task> {
         self.current.borrow().clone()
     }
@@ -330,6 +346,7 @@ impl Hub {
     }
 
     /// Queues a new or woken task to run.
+    #[inline]
     pub(crate) fn schedule(&self, task: Rc<Task>) {
         task.state.set(TaskState::Ready);
         task.record(State::Ready);
@@ -397,6 +414,11 @@ impl Hub {
 
     /// Puts the current task at the back of the ready queue and lets the
     /// others run: `sleep(Duration::ZERO)`.
+    ///
+    /// Inlined, like [`Hub::switch_to_hub`]: a call frame between the
+    /// task's code and the context switch is a mispredicted return after
+    /// every switch (see "What a switch costs" in `crate::greenlet`).
+    #[inline(always)]
     pub(crate) fn yield_now(&self) -> Wake {
         let task = self.current();
         if let Some(why) = task.pending.take() {
@@ -409,9 +431,10 @@ impl Hub {
         task.wake.get()
     }
 
+    #[inline(always)]
     fn switch_to_hub(&self) {
         if let Err(e) = self.greenlet.switch(Box::new(())) {
-            panic!("gevent: the hub failed: {e}");
+            hub_failed(e);
         }
     }
 
@@ -636,6 +659,11 @@ impl Hub {
     }
 }
 
+#[cold]
+fn hub_failed(e: greenlet::GreenletError) -> ! {
+    panic!("gevent: the hub failed: {e}");
+}
+
 /// The payload a killed greenlet unwinds with.
 #[derive(Debug)]
 pub(crate) struct Killed;
@@ -653,7 +681,16 @@ pub(crate) struct TimeoutUnwind(pub(crate) u64);
 /// # Panics
 ///
 /// On [`Wake::LoopExit`]: the waiting greenlet would wait forever.
+#[inline]
 pub(crate) fn deliver(why: Wake) {
+    if matches!(why, Wake::Woken | Wake::Timer) {
+        return;
+    }
+    deliver_slow(why);
+}
+
+#[cold]
+fn deliver_slow(why: Wake) {
     match why {
         Wake::Woken | Wake::Timer => {}
         // Already unwinding (a destructor waiting during a kill): a second

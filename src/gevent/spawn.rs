@@ -20,7 +20,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use super::hub::{self, Killed, Task, TaskState, TimeoutUnwind, Wake, hub};
+use super::hub::{self, Hub, Killed, Task, TaskState, TimeoutUnwind, Wake, hub};
 use super::limits::StackBudget;
 use crate::greenlet;
 use crate::trace::Wait;
@@ -258,12 +258,18 @@ pub fn joinall<T>(handles: &[JoinHandle<T>], timeout: Option<Duration>) -> bool 
 // ANCHOR: sleep
 /// Parks the calling greenlet for `duration` while the hub runs the
 /// others. `Duration::ZERO` yields: every other ready greenlet runs first.
+#[inline]
 pub fn sleep(duration: Duration) {
     let hub = hub();
     if duration.is_zero() {
         hub::deliver(hub.yield_now());
         return;
     }
+    sleep_until(hub, duration);
+}
+
+/// `sleep`'s timed half, out of line so that `sleep(ZERO)` inlines small.
+fn sleep_until(hub: &Hub, duration: Duration) {
     let deadline = Instant::now() + duration;
     while Instant::now() < deadline {
         hub::deliver(hub.park_until(deadline, Wait::Timer));
