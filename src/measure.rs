@@ -14,16 +14,18 @@ use std::time::{Duration, Instant};
 /// Reads the peak resident set size of this process, in KiB (0 where the
 /// kernel does not say, as on systems without `/proc`).
 pub fn peak_rss_kb() -> u64 {
-    status_field("VmHWM:")
+    status_field("self", "VmHWM:")
 }
 
-/// Reads the current resident set size of this process, in KiB.
-pub fn rss_kb() -> u64 {
-    status_field("VmRSS:")
+/// Reads the current resident set size of another process, in KiB (0 once
+/// it is gone). `corolab bench` watches its children with it.
+pub fn rss_kb_of(pid: u32) -> u64 {
+    status_field(&pid.to_string(), "VmRSS:")
 }
 
-fn status_field(name: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// A `kB` field of `/proc/<process>/status`, or 0.
+fn status_field(process: &str, name: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|line| line.strip_prefix(name))
@@ -79,5 +81,11 @@ mod tests {
         let measured = meter.stop();
         assert!(before > 0, "VmHWM should be readable on Linux");
         assert!(measured.peak_rss_kb >= before + 32 * 1024, "{} vs {}", measured.peak_rss_kb, before);
+    }
+
+    #[test]
+    fn rss_of_a_live_process_is_read_and_of_a_missing_one_is_zero() {
+        assert!(rss_kb_of(std::process::id()) > 0);
+        assert_eq!(rss_kb_of(u32::MAX), 0);
     }
 }

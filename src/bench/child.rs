@@ -94,7 +94,7 @@ pub fn run(mut command: Command, limits: Limits) -> io::Result<ChildRun> {
         if killed_for.is_none() {
             if started.elapsed() > limits.time {
                 killed_for = Some(End::TimedOut);
-            } else if rss_kb(pid) > limits.rss_kb {
+            } else if crate::measure::rss_kb_of(pid as u32) > limits.rss_kb {
                 killed_for = Some(End::OverMemory);
             }
             if killed_for.is_some() {
@@ -169,16 +169,6 @@ fn wait(pid: libc::pid_t) -> io::Result<Option<(libc::c_int, libc::rusage)>> {
             }
         }
     }
-}
-
-/// The child's current resident memory in KiB (0 once it is gone).
-fn rss_kb(pid: libc::pid_t) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

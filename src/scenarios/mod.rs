@@ -119,11 +119,6 @@ impl Config {
         Config::default()
     }
 
-    /// A config that narrates to standard output.
-    pub fn narrated() -> Config {
-        Config { narrate: true, ..Config::default() }
-    }
-
     /// Sets `n`.
     pub fn with_n(mut self, n: u64) -> Config {
         self.n = Some(n);

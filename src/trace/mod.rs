@@ -123,11 +123,6 @@ impl Trace {
         self.events.last().map_or(Duration::ZERO, |e| e.at)
     }
 
-    /// The name of a task.
-    pub fn task_name(&self, id: TaskId) -> &str {
-        &self.tasks[id.index()]
-    }
-
     /// Draws the trace as a terminal timeline `width` columns wide (task
     /// names not included). See [`Axis`] for the two ways to draw time.
     pub fn timeline(&self, width: usize, axis: Axis) -> String {
