@@ -83,7 +83,7 @@
 //! assert_send(corolab::generator::Generator::new(|_, ()| ()) as corolab::generator::Generator<(), (), ()>);
 //! ```
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -157,10 +157,34 @@ pub enum GeneratorState {
     Finished,
 }
 
-/// What `send` and `throw` hand to the pending `yield_`.
+/// What `send`, `throw` and `close` hand to the pending `yield_`.
+///
+/// A thrown error waits in [`THROWN`] instead of riding in here: for the
+/// common `Generator<(), _, _>` this enum is then one byte, not the 16 of
+/// a boxed error, and every `send` moves less.
 enum Resume<In> {
     Value(In),
-    Throw(Thrown),
+    /// Take the error from [`THROWN`] and return it.
+    Throw,
+    /// Unwind from here with [`Closing`] (Python's `GeneratorExit`).
+    Close,
+}
+
+thread_local! {
+    /// The error of the `throw` in progress, on its way from
+    /// [`Generator::throw`] to the `yield_` it resumes.
+    static THROWN: Cell<Option<Thrown>> = const { Cell::new(None) };
+}
+
+/// The panic payload that unwinds a generator's stack on `close`: the
+/// coroutine's base recognises it and ends quietly.
+struct Closing;
+
+/// How a generator's body ended: what its coroutine returns.
+enum Ending<Ret> {
+    Returned(Ret),
+    Panicked(String),
+    Closed,
 }
 
 /// The body's handle: yield values out, get inputs (or thrown errors) back.
@@ -186,14 +210,15 @@ impl<In, Out> Co<'_, In, Out> {
     pub fn yield_(&self, value: Out) -> Result<In, Thrown> {
         match self.yielder.suspend(value) {
             Resume::Value(input) => Ok(input),
-            Resume::Throw(thrown) => Err(thrown),
+            Resume::Throw => Err(THROWN.take().expect("a throw leaves its error")),
+            Resume::Close => panic::resume_unwind(Box::new(Closing)),
         }
     }
     // ANCHOR_END: yield
 }
 
 /// The corosensei coroutine underneath.
-type Raw<In, Out, Ret> = Coroutine<Resume<In>, Out, Ret, DefaultStack>;
+type Raw<In, Out, Ret> = Coroutine<Resume<In>, Out, Ending<Ret>, DefaultStack>;
 
 type Body<In, Out, Ret> = Box<dyn FnOnce(&Co<'_, In, Out>, In) -> Ret>;
 
@@ -202,7 +227,17 @@ pub struct Generator<In: 'static, Out: 'static, Ret: 'static> {
     /// The body until the first send (the stack is mapped then).
     body: RefCell<Option<Body<In, Out, Ret>>>,
     /// The coroutine while started and not finished.
-    co: RefCell<Option<Raw<In, Out, Ret>>>,
+    ///
+    /// # Invariant
+    ///
+    /// An `UnsafeCell` rather than a `RefCell`, whose borrow flag every
+    /// `send` would set and clear (that measured as much as the context
+    /// switch itself, see `benches/switch.rs`). `state` does the flag's
+    /// job: only `resume` touches the coroutine while the body runs, and
+    /// it does so only from `Suspended`, setting `Running` first, so a
+    /// `send` from inside the body stops at the state check; `start`,
+    /// `finish` and `close` touch it only while it is not `Running`.
+    co: UnsafeCell<Option<Raw<In, Out, Ret>>>,
     state: Cell<GeneratorState>,
     stack_size: usize,
     trace: TaskId,
@@ -230,7 +265,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
     ) -> Self {
         Generator {
             body: RefCell::new(Some(Box::new(body))),
-            co: RefCell::new(None),
+            co: UnsafeCell::new(None),
             state: Cell::new(GeneratorState::NotStarted),
             stack_size,
             trace: trace::task(name),
@@ -276,7 +311,10 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
                 self.close();
                 Err(GeneratorError::Thrown(thrown))
             }
-            _ => self.resume(Resume::Throw(thrown)),
+            _ => {
+                THROWN.set(Some(thrown));
+                self.resume(Resume::Throw)
+            }
         }
     }
 
@@ -291,8 +329,16 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
     pub fn close(&self) {
         assert!(self.state.get() != GeneratorState::Running, "cannot close a running generator");
         drop(self.body.borrow_mut().take());
-        if let Some(mut co) = self.co.borrow_mut().take() {
-            co.force_unwind();
+        // SAFETY: not running (asserted above): no other reference (the
+        // invariant on `co`).
+        if let Some(mut co) = unsafe { self.co_mut() }.take() {
+            self.state.set(GeneratorState::Running);
+            if let CoroutineResult::Yield(_) = co.resume(Resume::Close) {
+                // The body caught the unwind and yielded again (Python
+                // raises "generator ignored GeneratorExit" here): unwind
+                // it with corosensei's own payload instead.
+                co.force_unwind();
+            }
             stack::give(co.into_stack());
         }
         if self.state.get() != GeneratorState::Finished {
@@ -320,13 +366,21 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
         let Some(body) = self.body.borrow_mut().take() else { return Ok(()) };
         let stack = stack::take(self.stack_size)?;
         let co = Coroutine::with_stack(stack, move |yielder, first: Resume<In>| {
+            let Resume::Value(input) = first else {
+                unreachable!("only a send starts a generator")
+            };
             let co = Co { yielder };
-            match first {
-                Resume::Value(input) => body(&co, input),
-                Resume::Throw(_) => unreachable!("a throw into a new generator never starts it"),
+            // Panics are caught here, at the bottom of the generator's own
+            // stack, once for its whole life, rather than around every
+            // `resume` (see "How" in the module docs).
+            match panic::catch_unwind(AssertUnwindSafe(|| body(&co, input))) {
+                Ok(ret) => Ending::Returned(ret),
+                Err(payload) if payload.is::<Closing>() => Ending::Closed,
+                Err(payload) => Ending::Panicked(crate::greenlet::panic_message(&*payload)),
             }
         });
-        *self.co.borrow_mut() = Some(co);
+        // SAFETY: not started, so not running (the invariant on `co`).
+        unsafe { *self.co_mut() = Some(co) };
         Ok(())
     }
 
@@ -339,24 +393,22 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
         }
         self.state.set(GeneratorState::Running);
         trace::record(self.trace, State::Running);
-        let step = {
-            let mut co = self.co.borrow_mut();
-            let co = co.as_mut().expect("a started generator has its coroutine");
-            panic::catch_unwind(AssertUnwindSafe(|| co.resume(input)))
-        };
-        match step {
-            Ok(CoroutineResult::Yield(out)) => {
+        // SAFETY: the state was `Suspended` and is now `Running`: the one
+        // reference while the body runs (the invariant on `co`).
+        let co = unsafe { self.co_mut() }.as_mut().expect("a started generator has its coroutine");
+        match co.resume(input) {
+            CoroutineResult::Yield(out) => {
                 self.state.set(GeneratorState::Suspended);
                 trace::record(self.trace, State::Waiting(Wait::Switch));
                 Ok(Step::Yielded(out))
             }
-            Ok(CoroutineResult::Return(ret)) => {
+            CoroutineResult::Return(ending) => {
                 self.finish();
-                Ok(Step::Returned(ret))
-            }
-            Err(payload) => {
-                self.finish();
-                Err(GeneratorError::Panicked(crate::greenlet::panic_message(&*payload)))
+                match ending {
+                    Ending::Returned(ret) => Ok(Step::Returned(ret)),
+                    Ending::Panicked(message) => Err(GeneratorError::Panicked(message)),
+                    Ending::Closed => unreachable!("only `close` unwinds a generator"),
+                }
             }
         }
     }
@@ -364,9 +416,27 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
     fn finish(&self) {
         self.state.set(GeneratorState::Finished);
         trace::record(self.trace, State::Done);
-        if let Some(co) = self.co.borrow_mut().take() {
+        // SAFETY: `resume` has returned: no other reference (the invariant
+        // on `co`).
+        if let Some(co) = unsafe { self.co_mut() }.take() {
             stack::give(co.into_stack());
         }
+    }
+}
+
+impl<In, Out, Ret> Generator<In, Out, Ret> {
+    /// The coroutine slot.
+    ///
+    /// # Safety
+    ///
+    /// No other reference to it may be alive while this one is (see the
+    /// invariant on `Generator::co`).
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn co_mut(&self) -> &mut Option<Raw<In, Out, Ret>> {
+        // SAFETY: exclusive for as long as the caller keeps it (the
+        // caller's promise).
+        unsafe { &mut *self.co.get() }
     }
 }
 
@@ -417,7 +487,8 @@ mod tests {
     fn finished_generator_gives_its_stack_back() {
         let g: Generator<(), (), ()> = Generator::new(|_, ()| ());
         g.send(()).unwrap();
-        assert!(g.co.borrow().is_none());
+        // SAFETY: finished, not running.
+        assert!(unsafe { g.co_mut() }.is_none());
         assert!(stack::pooled() >= 1);
     }
 }
