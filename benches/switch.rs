@@ -4,6 +4,7 @@
 //! | --- | --- |
 //! | `state_machine/next` | `next()` on a hand-written iterator enum: no stack switch at all, the floor |
 //! | `corosensei/resume_suspend` | a raw corosensei `resume` plus the coroutine's `suspend` back |
+//! | `corosensei/carrying_value` | the same, carrying a greenlet [`Value`] (`Box<dyn Any>`) each way and dropping it |
 //! | `corosensei/depth5` | the same, but with five (not inlined) calls between the loop and `resume`, and five between the body and `suspend` |
 //! | `generator/send_yield` | `Generator::send(())` plus the body's `yield_(())` back |
 //! | `greenlet/main_g` | `g.switch(())` from main plus `main.switch(())` back: 2 context switches |
@@ -24,6 +25,7 @@
 //! | --- | --- | --- | --- |
 //! | `state_machine/next` | 0.78 ns | 0.77 ns | 0.3× |
 //! | `corosensei/resume_suspend` | 2.36 ns | 2.28 ns | 1× |
+//! | `corosensei/carrying_value` | the same, carrying a greenlet [`Value`] (`Box<dyn Any>`) each way and dropping it |
 //! | `corosensei/depth5` | 66.7 ns | 66.5 ns | 29× |
 //! | `generator/send_yield` | 4.84 ns | 4.63 ns | 2.0× |
 //! | `greenlet/main_g` | 12.5 ns (5.3×) | 9.6 ns | 4.2× |
@@ -176,6 +178,23 @@ fn benches(c: &mut Criterion) {
             CoroutineResult::Return(()) => unreachable!(),
         })
     });
+
+    // ANCHOR: bench_carrying
+    c.bench_function("corosensei/carrying_value", |b| {
+        // A greenlet's `Value` each way, dropped on arrival: what a greenlet
+        // round trip costs before any greenlet bookkeeping.
+        let mut co: Coroutine<Value, Value, ()> = Coroutine::new(|yielder, first: Value| {
+            drop(first);
+            loop {
+                drop(yielder.suspend(unit()));
+            }
+        });
+        b.iter(|| match co.resume(unit()) {
+            CoroutineResult::Yield(v) => drop(black_box(v)),
+            CoroutineResult::Return(()) => unreachable!(),
+        })
+    });
+    // ANCHOR_END: bench_carrying
 
     c.bench_function("corosensei/depth5", |b| {
         let mut co: Raw = Coroutine::new(|yielder, ()| {

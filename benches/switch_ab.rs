@@ -52,6 +52,27 @@ fn raw() -> Contender {
     })
 }
 
+/// Raw corosensei carrying a greenlet's [`Value`] each way, dropped on
+/// arrival: what a greenlet round trip costs before any of its own work.
+fn raw_value() -> Contender {
+    let mut co: Coroutine<Value, Value, ()> = Coroutine::new(|yielder, first: Value| {
+        drop(first);
+        loop {
+            drop(yielder.suspend(unit()));
+        }
+    });
+    Box::new(move |n| {
+        let start = Instant::now();
+        for _ in 0..n {
+            match co.resume(unit()) {
+                CoroutineResult::Yield(v) => drop(black_box(v)),
+                CoroutineResult::Return(()) => unreachable!(),
+            }
+        }
+        start.elapsed()
+    })
+}
+
 fn generator() -> Contender {
     let g: Generator<(), (), ()> = Generator::new(|co, ()| while co.yield_(()).is_ok() {});
     Box::new(move |n| {
@@ -127,6 +148,7 @@ fn main() {
     }
     let mut contenders: Vec<(&str, Contender)> = vec![
         ("corosensei/resume_suspend", raw()),
+        ("corosensei/carrying_value", raw_value()),
         ("generator/send_yield", generator()),
         ("greenlet/main_g", greenlet_main_g()),
         ("greenlet/g_h", greenlet_g_h()),

@@ -57,15 +57,23 @@
 //!
 //! # How
 //!
-//! A generator is a corosensei `Coroutine<Resume<In>, Out, Ret>`: `send`
-//! is `resume`, `yield_` is `suspend`, one context switch each way. A
-//! throw travels as the `Resume::Throw` variant of the input. `close` and
-//! drop call corosensei's `force_unwind`, which makes the pending `suspend`
-//! unwind with a private payload caught at the coroutine's base: every
-//! destructor on the generator's stack runs. (So the body must not
-//! `catch_unwind` across a `yield_`: it would catch that payload.) A finished
-//! generator hands its stack back to the per-thread pool in
-//! `crate::stack`.
+//! A generator is a corosensei coroutine: `send` is `resume`, `yield_` is
+//! `suspend`, one context switch each way. What a `send` passes in is a
+//! `Resume`: a value, an error to throw, or a request to close. Only
+//! the value rides through the switch; a thrown error waits in a
+//! thread-local for the `yield_` it resumes (`Wire` says why).
+//!
+//! Panics are caught once, at the bottom of the generator's own stack, by a
+//! `catch_unwind` around the whole body: the coroutine then *returns* how
+//! the body ended (returned, panicked, closed), and `send` has nothing to
+//! catch. `close` and drop resume the body with a close request, and the
+//! pending `yield_` starts an unwind with a private payload, `Closing`, that
+//! the same `catch_unwind` recognises: every destructor on the generator's
+//! stack runs, as Python's `GeneratorExit` does. A body that catches that
+//! unwind itself (`catch_unwind` around a `yield_`) and yields again is
+//! unwound a second time, with corosensei's `force_unwind`; Python raises
+//! "generator ignored GeneratorExit" there. A finished generator hands its
+//! stack back to the per-thread pool in `crate::stack`.
 //!
 //! ```text
 //!   NotStarted ──send──► Running ──yield_──► Suspended
@@ -158,22 +166,54 @@ pub enum GeneratorState {
 }
 
 /// What `send`, `throw` and `close` hand to the pending `yield_`.
-///
-/// A thrown error waits in [`THROWN`] instead of riding in here: for the
-/// common `Generator<(), _, _>` this enum is then one byte, not the 16 of
-/// a boxed error, and every `send` moves less.
 enum Resume<In> {
     Value(In),
-    /// Take the error from [`THROWN`] and return it.
+    Throw(Thrown),
+    /// Unwind from the `yield_` with [`Closing`] (Python's `GeneratorExit`).
+    Close,
+}
+
+/// What travels through corosensei's `resume`: a [`Resume`] with a thrown
+/// error left behind in [`THROWN`]. For the common `Generator<(), _, _>`
+/// this is one byte rather than the 16 of a boxed error, so every `send`
+/// moves less (`benches/switch.rs` measured it).
+enum Wire<In> {
+    Value(In),
+    /// Take the error from [`THROWN`].
     Throw,
-    /// Unwind from here with [`Closing`] (Python's `GeneratorExit`).
     Close,
 }
 
 thread_local! {
-    /// The error of the `throw` in progress, on its way from
-    /// [`Generator::throw`] to the `yield_` it resumes.
+    /// The error of the `throw` under way, between [`Resume::post`] and
+    /// [`Resume::receive`] (nothing else runs in between but the switch).
     static THROWN: Cell<Option<Thrown>> = const { Cell::new(None) };
+}
+
+impl<In> Resume<In> {
+    /// Turns a resume into what travels through corosensei. Call it right
+    /// before `resume`, once nothing can fail any more.
+    #[inline(always)]
+    fn post(self) -> Wire<In> {
+        match self {
+            Resume::Value(input) => Wire::Value(input),
+            Resume::Throw(thrown) => {
+                THROWN.set(Some(thrown));
+                Wire::Throw
+            }
+            Resume::Close => Wire::Close,
+        }
+    }
+
+    /// Puts it back together on the generator's side.
+    #[inline(always)]
+    fn receive(wire: Wire<In>) -> Resume<In> {
+        match wire {
+            Wire::Value(input) => Resume::Value(input),
+            Wire::Throw => Resume::Throw(THROWN.take().expect("a throw leaves its error")),
+            Wire::Close => Resume::Close,
+        }
+    }
 }
 
 /// The panic payload that unwinds a generator's stack on `close`: the
@@ -189,7 +229,7 @@ enum Ending<Ret> {
 
 /// The body's handle: yield values out, get inputs (or thrown errors) back.
 pub struct Co<'a, In, Out> {
-    yielder: &'a Yielder<Resume<In>, Out>,
+    yielder: &'a Yielder<Wire<In>, Out>,
 }
 
 impl<In, Out> fmt::Debug for Co<'_, In, Out> {
@@ -208,9 +248,9 @@ impl<In, Out> Co<'_, In, Out> {
     /// [`Thrown`] when the caller called [`Generator::throw`].
     #[inline]
     pub fn yield_(&self, value: Out) -> Result<In, Thrown> {
-        match self.yielder.suspend(value) {
+        match Resume::receive(self.yielder.suspend(value)) {
             Resume::Value(input) => Ok(input),
-            Resume::Throw => Err(THROWN.take().expect("a throw leaves its error")),
+            Resume::Throw(thrown) => Err(thrown),
             Resume::Close => panic::resume_unwind(Box::new(Closing)),
         }
     }
@@ -218,7 +258,7 @@ impl<In, Out> Co<'_, In, Out> {
 }
 
 /// The corosensei coroutine underneath.
-type Raw<In, Out, Ret> = Coroutine<Resume<In>, Out, Ending<Ret>, DefaultStack>;
+type Raw<In, Out, Ret> = Coroutine<Wire<In>, Out, Ending<Ret>, DefaultStack>;
 
 type Body<In, Out, Ret> = Box<dyn FnOnce(&Co<'_, In, Out>, In) -> Ret>;
 
@@ -311,10 +351,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
                 self.close();
                 Err(GeneratorError::Thrown(thrown))
             }
-            _ => {
-                THROWN.set(Some(thrown));
-                self.resume(Resume::Throw)
-            }
+            _ => self.resume(Resume::Throw(thrown)),
         }
     }
 
@@ -324,8 +361,9 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
     ///
     /// # Panics
     ///
-    /// If called from inside the body (it is running), or if a destructor
-    /// panics while unwinding.
+    /// If called from inside the body (it is running). A destructor that
+    /// panics during the unwind aborts the process, as any panic during an
+    /// unwind does in Rust.
     pub fn close(&self) {
         assert!(self.state.get() != GeneratorState::Running, "cannot close a running generator");
         drop(self.body.borrow_mut().take());
@@ -333,7 +371,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
         // invariant on `co`).
         if let Some(mut co) = unsafe { self.co_mut() }.take() {
             self.state.set(GeneratorState::Running);
-            if let CoroutineResult::Yield(_) = co.resume(Resume::Close) {
+            if let CoroutineResult::Yield(_) = co.resume(Resume::Close.post()) {
                 // The body caught the unwind and yielded again (Python
                 // raises "generator ignored GeneratorExit" here): unwind
                 // it with corosensei's own payload instead.
@@ -365,8 +403,8 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
     fn start(&self) -> Result<(), StackError> {
         let Some(body) = self.body.borrow_mut().take() else { return Ok(()) };
         let stack = stack::take(self.stack_size)?;
-        let co = Coroutine::with_stack(stack, move |yielder, first: Resume<In>| {
-            let Resume::Value(input) = first else {
+        let co = Coroutine::with_stack(stack, move |yielder, first: Wire<In>| {
+            let Wire::Value(input) = first else {
                 unreachable!("only a send starts a generator")
             };
             let co = Co { yielder };
@@ -396,7 +434,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
         // SAFETY: the state was `Suspended` and is now `Running`: the one
         // reference while the body runs (the invariant on `co`).
         let co = unsafe { self.co_mut() }.as_mut().expect("a started generator has its coroutine");
-        match co.resume(input) {
+        match co.resume(input.post()) {
             CoroutineResult::Yield(out) => {
                 self.state.set(GeneratorState::Suspended);
                 trace::record(self.trace, State::Waiting(Wait::Switch));

@@ -229,3 +229,44 @@ fn trace_records_running_waiting_done() {
     let states: Vec<State> = t.events.iter().filter(|e| e.task.index() == ours).map(|e| e.state).collect();
     assert_eq!(states, [State::Running, State::Waiting(Wait::Switch), State::Running, State::Done]);
 }
+
+#[test]
+fn a_throw_into_a_running_generator_is_refused_and_the_next_yield_sees_no_stale_error() {
+    let cell: Rc<OnceCell<Generator<u32, String, ()>>> = Rc::default();
+    let c = cell.clone();
+    let g = Generator::new(move |co, first: u32| {
+        let me = c.get().unwrap();
+        let refused = matches!(me.throw("too early"), Err(GeneratorError::Running));
+        // The refused throw must not be delivered to the next `yield_`.
+        let next = co.yield_(format!("{first} refused={refused}"));
+        co.yield_(format!("{next:?}")).ok();
+    });
+    assert!(cell.set(g).is_ok());
+    let g = cell.get().unwrap();
+    assert_eq!(g.send(1).unwrap(), Step::Yielded("1 refused=true".to_string()));
+    assert_eq!(g.send(2).unwrap(), Step::Yielded("Ok(2)".to_string()));
+    g.close();
+}
+
+#[test]
+fn a_body_that_catches_close_and_yields_again_is_still_closed() {
+    // Python raises "generator ignored GeneratorExit" here; this generator
+    // unwinds a second time, and every destructor runs all the same.
+    let drops = Rc::new(Cell::new(0));
+    let d = drops.clone();
+    let g: Generator<(), u32, ()> = Generator::new(move |co, ()| {
+        let _outer = Count(d.clone());
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _inner = Count(d.clone());
+            co.yield_(1).ok();
+        }));
+        assert!(caught.is_err(), "close unwinds the pending yield_");
+        co.yield_(2).ok(); // ignores the close
+        unreachable!("the second unwind never comes back here");
+    });
+    assert_eq!(g.send(()).unwrap(), Step::Yielded(1));
+    g.close();
+    assert_eq!(drops.get(), 2);
+    assert_eq!(g.state(), GeneratorState::Finished);
+    assert!(matches!(g.send(()), Err(GeneratorError::Finished)));
+}
