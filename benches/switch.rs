@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | `state_machine/next` | `next()` on a hand-written iterator enum: no stack switch at all, the floor |
 //! | `corosensei/resume_suspend` | a raw corosensei `resume` plus the coroutine's `suspend` back |
-//! | `corosensei/carrying_value` | the same, carrying a greenlet [`Value`] (`Box<dyn Any>`) each way and dropping it |
+//! | `corosensei/carrying_value` | the same, carrying a greenlet [`Value`] (`Box<dyn Any>`) each way and dropping it on arrival |
 //! | `corosensei/depth5` | the same, but with five (not inlined) calls between the loop and `resume`, and five between the body and `suspend` |
 //! | `generator/send_yield` | `Generator::send(())` plus the body's `yield_(())` back |
 //! | `greenlet/main_g` | `g.switch(())` from main plus `main.switch(())` back: 2 context switches |
@@ -14,46 +14,63 @@
 //!
 //! # Figures
 //!
-//! `taskset -c 0 cargo bench --bench switch` on the 2-core development VM
-//! (shared with other builds; this run at load average 1.0, earlier ones
-//! at 7-9 gave every figure up to twice as high: compare ratios within a
-//! run, not figures across runs). "Before" is the same bench built from
-//! the code before the switch path was trimmed (see "What a switch costs"
-//! in `crate::greenlet`), run back to back with "after":
+//! On the 2-core development VM, pinned with `taskset -c 0`, load
+//! average 0.5 to 1.8: raw corosensei and the generator are medians of
+//! eight runs of `--bench 'generator|resume_suspend' --warm-up-time 1
+//! --measurement-time 1` (and eight of the code before the changes below,
+//! alternating with them); the rest come from one full run of
+//! `cargo bench --bench switch -- --warm-up-time 1 --measurement-time 3`.
 //!
-//! | bench | before | after | after vs raw corosensei |
-//! | --- | --- | --- | --- |
-//! | `state_machine/next` | 0.78 ns | 0.77 ns | 0.3× |
-//! | `corosensei/resume_suspend` | 2.36 ns | 2.28 ns | 1× |
-//! | `corosensei/carrying_value` | the same, carrying a greenlet [`Value`] (`Box<dyn Any>`) each way and dropping it |
-//! | `corosensei/depth5` | 66.7 ns | 66.5 ns | 29× |
-//! | `generator/send_yield` | 4.84 ns | 4.63 ns | 2.0× |
-//! | `greenlet/main_g` | 12.5 ns (5.3×) | 9.6 ns | 4.2× |
-//! | `greenlet/g_h` | 17.4 ns (7.4×) | 18.5 ns | 8.1× (4 context switches against raw's 2: 4× per switch) |
+//! | bench | time | vs raw corosensei |
+//! | --- | --- | --- |
+//! | `state_machine/next` | 0.75 ns | 0.3× |
+//! | `corosensei/resume_suspend` | 2.19 ns | 1× |
+//! | `corosensei/carrying_value` | 3.88 ns | 1.8× |
+//! | `corosensei/depth5` | 65 ns | 30× |
+//! | `generator/send_yield` | 4.08 ns | 1.86× (before the changes below: 4.45 ns, 2.02×) |
+//! | `greenlet/main_g` | 8.3 ns | 3.8× (2.1× `carrying_value`) |
+//! | `greenlet/g_h` | 16.0 ns | 7.3× (4 context switches against raw's 2) |
 //!
-//! Over five such paired runs (the other four with
-//! `--bench --warm-up-time 1 --measurement-time 3` on the two binaries),
-//! `greenlet/main_g` went from 5.3×–5.9× raw to 3.8×–5.0× raw (8.3–11.4
-//! ns, against 12.4–13.6 ns before). `greenlet/g_h` got 5–9% *slower* in
-//! every run (16.8–17.8 ns before, 17.6–19.3 ns after). Which change
-//! costs it is not pinned down: in earlier runs, the `UnsafeCell` alone
-//! left it where it was, so the likeliest suspect is the thread-local
-//! split (or the code layout it brought); the gevent hub, whose switches
-//! are all g → h, got faster all the same (`benches/gevent.rs`).
+//! Criterion runs one bench after the other, and on a shared machine a
+//! ratio of two figures taken a minute apart moves with the load (runs of
+//! one binary gave the generator 4.05 to 4.55 ns, and an outlier at 7.1).
+//! `benches/switch_ab.rs` times the same round trips in alternating
+//! batches and takes each ratio within a round: its medians (generator
+//! 1.66×, main ↔ g 3.4×, g ↔ h 7.0×, carrying a value 1.75×) are the
+//! steadier figures, and the ones the targets (generator 1.5×,
+//! greenlet 2×) are checked against. Both are missed.
 //!
-//! The greenlet still misses the target of 2× raw. With the call
-//! frames and the bookkeeping that a switch did not need gone, what is left
-//! on each side of a switch is a short run of well-predicted checks that
-//! greenlet's semantics ask for: is the target dead, is a dropped greenlet
-//! unwinding, who is current, is this greenlet on its own stack (not in a
-//! generator), is the target main; plus the mailbox's store and load, the
-//! hook and trace flags, and the `Result` that `switch` returns. g → h
-//! also pays a reference count on the target (the trampoline owns the
-//! greenlet it runs) and two context switches per hop instead of one.
-//! Getting to 2× would take a different shape rather than a leaner one:
-//! typed values instead of `Box<dyn Any>` in a `Result`, no checks for
-//! misuse on the hot path, or symmetric switching that does not go
-//! through main (corosensei has none).
+//! # Where the rest of the time goes
+//!
+//! - **Carrying anything costs.** `corosensei/carrying_value` is raw
+//!   corosensei with a `Box<dyn Any>` each way: 1.75× the bare round trip
+//!   before any greenlet logic runs. A `u64` each way measured 1.4×, so
+//!   typed values (the next step the previous note proposed) would save
+//!   little: what costs is a value crossing the switch at all, not its
+//!   type. A greenlet round trip is about 2× this floor.
+//! - **What is live across the switch.** corosensei's switch saves two
+//!   registers (`rbx`, `rbp`); everything else the caller keeps across it
+//!   the compiler stores on the stack and loads back after. Raw
+//!   corosensei's loop needs exactly two values (the coroutine and the
+//!   loop counter). In an experiment, keeping one more pointer across the
+//!   switch in a local cost about 1.1 ns a round trip; reading it back from a
+//!   thread-local instead cost 0.3 ns.
+//! - **Code layout.** Changes that take instructions off the path measured
+//!   within noise, and some that did nothing to the path moved the
+//!   figure: consuming `send`'s result with a `match` instead of
+//!   `is_ok()` measured the generator at 2.25× instead of 1.66× in
+//!   `switch_ab`; removing the two state stores of `send` (unsound, as an
+//!   experiment) made it slower, not faster. At two to four nanoseconds, a
+//!   round trip is a handful of cycles and where the compiler puts things
+//!   decides a good part of it.
+//!
+//! What did pay for the generator: panics are caught once at the base of
+//! its stack instead of around every `resume` (the coroutine returns how
+//! the body ended), a thrown error waits in a thread-local so the input
+//! that crosses the switch is one byte, and the coroutine sits in an
+//! `UnsafeCell` guarded by the generator's state rather than in a
+//! `RefCell` (see `crate::generator`). Together: 2.02× to 1.86× here,
+//! 1.69× to 1.66× in `switch_ab`.
 //!
 //! # What `corosensei/depth5` shows
 //!

@@ -404,10 +404,9 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
         let Some(body) = self.body.borrow_mut().take() else { return Ok(()) };
         let stack = stack::take(self.stack_size)?;
         let co = Coroutine::with_stack(stack, move |yielder, first: Wire<In>| {
-            let Wire::Value(input) = first else {
-                unreachable!("only a send starts a generator")
-            };
+            let Wire::Value(input) = first else { unreachable!("only a send starts a generator") };
             let co = Co { yielder };
+            // ANCHOR: base
             // Panics are caught here, at the bottom of the generator's own
             // stack, once for its whole life, rather than around every
             // `resume` (see "How" in the module docs).
@@ -416,6 +415,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
                 Err(payload) if payload.is::<Closing>() => Ending::Closed,
                 Err(payload) => Ending::Panicked(crate::greenlet::panic_message(&*payload)),
             }
+            // ANCHOR_END: base
         });
         // SAFETY: not started, so not running (the invariant on `co`).
         unsafe { *self.co_mut() = Some(co) };

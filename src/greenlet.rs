@@ -131,8 +131,11 @@
 //!   hoisting it out of the loop would save nothing.
 //!
 //! That brought main ↔ g from about 5.5× a raw corosensei round trip to
-//! about 4× (while g ↔ h got 5–9% slower, for a reason not yet pinned
-//! down); the figures, and what is still left, are in `benches/switch.rs`.
+//! about 4× (3.4× in the paired `benches/switch_ab.rs`). What is left is
+//! mostly the cost of carrying a value at all: raw corosensei carrying the
+//! same `Box<dyn Any>` each way already costs 1.75× its bare round trip,
+//! and a `u64` 1.4×, so a greenlet round trip is about twice that floor.
+//! The figures, and what else was tried, are in `benches/switch.rs`.
 //!
 //! # Values
 //!
