@@ -44,7 +44,7 @@ if [ ! -e "$chapter" ]; then
       echo "**Rust**: \`$dir/solution.rs\`"
       echo
       echo '```rust,ignore'
-      echo "{{#include ../../../$dir/solution.rs}}"
+      echo "{{#include ../../../$dir/solution.rs:solution}}"
       echo '```'
       echo
       echo '</div>'

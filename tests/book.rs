@@ -73,6 +73,15 @@ fn check_include(from: &Path, target: &str) -> Option<String> {
     let Ok(text) = std::fs::read_to_string(&file) else {
         return Some(format!("{}: includes {target}, but {} does not exist", from.display(), file.display()));
     };
+    // mdBook strips `ANCHOR` lines only from what an anchor selects: a
+    // whole file included as it is would show them.
+    if selector.is_none() && text.lines().any(|l| l.contains("ANCHOR: ") || l.contains("ANCHOR_END: ")) {
+        return Some(format!(
+            "{}: includes the whole of {target}, whose ANCHOR lines would show; \
+             wrap the file in an anchor and include that",
+            from.display()
+        ));
+    }
     // A line number or range (`file:10`, `file:10:20`, `file::20`) is not an anchor.
     let anchor = selector.filter(|s| !s.chars().all(|c| c.is_ascii_digit() || c == ':'))?;
     let has = |marker: &str| {
@@ -116,21 +125,22 @@ fn every_include_and_anchor_in_the_book_and_lessons_exists() {
 }
 
 #[test]
-fn the_checker_catches_a_missing_anchor_and_a_missing_file() {
+fn the_checker_catches_a_missing_anchor_a_missing_file_and_a_whole_file_with_anchors() {
     let dir = std::env::temp_dir().join(format!("corolab-book-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(dir.join("src/a.rs"), "// ANCHOR: here\nfn a() {}\n// ANCHOR_END: here\n").unwrap();
     std::fs::write(
         dir.join("chapter.md"),
-        "{{#include src/a.rs:here}}\n{{#include src/a.rs:gone}}\n{{#include src/b.rs}}\n{{#include src/a.rs:2}}\n\\{{#include not/checked.rs}}\n![x](missing.svg)\n",
+        "{{#include src/a.rs:here}}\n{{#include src/a.rs:gone}}\n{{#include src/b.rs}}\n{{#include src/a.rs:2}}\n{{#include src/a.rs}}\n\\{{#include not/checked.rs}}\n![x](missing.svg)\n",
     )
     .unwrap();
     let found = problems(std::slice::from_ref(&dir));
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(found.len(), 3, "{found:#?}");
+    assert_eq!(found.len(), 4, "{found:#?}");
     assert!(found[0].contains("src/a.rs:gone") && found[0].contains("ANCHOR: gone"));
     assert!(found[1].contains("src/b.rs does not exist"));
-    assert!(found[2].contains("missing.svg"));
+    assert!(found[2].contains("whole of src/a.rs"));
+    assert!(found[3].contains("missing.svg"));
 }
 
 #[test]

@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 01: generators, solved.
 
 use corolab::generator::Generator;
@@ -58,3 +59,4 @@ pub fn averager() -> Generator<f64, f64, Summary> {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

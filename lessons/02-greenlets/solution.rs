@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 02: greenlets, solved.
 
 use std::cell::{OnceCell, RefCell};
@@ -91,3 +92,4 @@ pub fn cleanup_on_throw(reason: &str) -> String {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 03 solution: spawn, joinall, sleep and a timeout on the gevent hub.
 
 use corolab::gevent;
@@ -47,3 +48,4 @@ pub fn fetch_or_give_up(ms: u64, timeout: Duration) -> Option<u64> {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

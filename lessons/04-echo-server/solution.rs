@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 04 solution: a gevent echo server.
 
 use corolab::gevent::{self, net::TcpListener};
@@ -36,3 +37,4 @@ pub fn serve(listener: TcpListener, connections: usize) -> io::Result<u64> {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

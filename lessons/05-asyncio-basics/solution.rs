@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 05 solution: a future set by a callback, and three ways to wait
 //! for many tasks.
 
@@ -59,3 +60,4 @@ pub async fn first_finished(tasks: Vec<Task<usize>>) -> (usize, Vec<Task<usize>>
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 06 solution: cleanup that runs on cancel, a timeout, and a race
 //! whose losers are cancelled.
 
@@ -83,3 +84,4 @@ pub async fn race(downloads: &[(&'static str, u64)], log: &Log) -> (&'static str
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

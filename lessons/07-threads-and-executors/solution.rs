@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 07 solution: blocking calls on a thread pool, and a loop in
 //! another thread that plain threads hand work to.
 
@@ -69,3 +70,4 @@ pub fn double_on_loop(handle: &LoopHandle, n: u64, ms: u64) -> Result<u64, Error
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 08 solution: an async iterator of your own, the lines of a
 //! stream, and an async resource (acquire with `.await`, release on drop
 //! or by an explicit async close).
@@ -135,3 +136,4 @@ impl Drop for PooledConnection {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

@@ -1,3 +1,4 @@
+// ANCHOR: solution
 //! Lesson 09 solution: drive the HTTP state machine, and crawl with a limit.
 //!
 //! `serve` is `corolab::http::serve_connection` with the bookkeeping of a
@@ -69,3 +70,4 @@ pub fn fetch_all(addr: SocketAddr, targets: &[String], concurrency: usize) -> Ve
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+// ANCHOR_END: solution

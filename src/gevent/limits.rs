@@ -68,11 +68,12 @@ pub struct StackLimit {
 
 impl fmt::Display for StackLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raise = crate::stack::raise_command(self.max_map_count as u64, 0);
         write!(
             f,
             "cannot spawn: {} coroutine stacks are live, each costs {MAPPINGS_PER_STACK} memory mappings, \
              and vm.max_map_count ({}) caps this process's mappings; raise it with \
-             `sudo sysctl -w vm.max_map_count=262144`, or keep fewer coroutines alive at once",
+             `{raise}`, or keep fewer coroutines alive at once",
             self.live, self.max_map_count
         )
     }

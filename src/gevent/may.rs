@@ -276,8 +276,12 @@ where
         Ok(Err(e)) => Err(e),
         Err(_) => Err(io::Error::new(
             io::ErrorKind::OutOfMemory,
-            "could not map a coroutine stack: each stack costs two memory mappings and \
-             vm.max_map_count caps them (raise it with `sysctl -w vm.max_map_count=262144`)",
+            format!(
+                "could not map a coroutine stack: each stack costs two memory mappings and \
+                 vm.max_map_count ({}) caps them (raise it with `{}`)",
+                super::limits::max_map_count(),
+                crate::stack::raise_command(super::limits::max_map_count() as u64, 0),
+            ),
         )),
     }
 }

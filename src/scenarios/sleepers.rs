@@ -116,11 +116,13 @@ fn threads(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Sc
     use crate::gevent::limits;
     let cap = limits::thread_limit();
     if n as usize > cap {
+        let needed = 4 * n + limits::RESERVED_MAPPINGS as u64;
         return Err(ScenarioError::Failed(format!(
             "{n} threads would need about {} memory mappings, past vm.max_map_count ({}); \
-             use at most {cap}, or raise the limit with `sudo sysctl -w vm.max_map_count=262144`",
+             use at most {cap}, or raise the limit with `{}`",
             4 * n,
-            limits::max_map_count()
+            limits::max_map_count(),
+            crate::stack::raise_command(limits::max_map_count() as u64, needed),
         )));
     }
     std::thread::scope(|s| {

@@ -94,11 +94,12 @@ impl fmt::Display for StackError {
             _ => true,
         };
         if near_limit {
+            let raise = raise_command(self.max_map_count.unwrap_or(65530), self.mappings.unwrap_or(0));
             write!(
                 f,
                 "; the process has {count} memory mappings and vm.max_map_count is {limit} \
                  (each coroutine stack takes 2: too many live coroutines?); \
-                 raise it with `sudo sysctl -w vm.max_map_count=262144`"
+                 raise it with `{raise}`"
             )
         } else {
             write!(
@@ -115,6 +116,21 @@ impl std::error::Error for StackError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
     }
+}
+
+/// The command that raises `vm.max_map_count` enough for `mappings` memory
+/// mappings: a value at least twice `current` (so the advice is never the
+/// limit that just failed), with a quarter more than asked for, rounded up
+/// to a power of two, and never below 262,144.
+///
+/// ```
+/// use corolab::stack::raise_command;
+/// assert_eq!(raise_command(65530, 70_000), "sudo sysctl -w vm.max_map_count=262144");
+/// assert_eq!(raise_command(262144, 300_000), "sudo sysctl -w vm.max_map_count=524288");
+/// ```
+pub fn raise_command(current: u64, mappings: u64) -> String {
+    let wanted = (mappings + mappings / 4).max(current.saturating_mul(2)).max(262_144);
+    format!("sudo sysctl -w vm.max_map_count={}", wanted.next_power_of_two())
 }
 
 /// Counts this process's memory mappings.
