@@ -5,6 +5,9 @@
 //! | `state_machine/next` | `next()` on a hand-written iterator enum: no stack switch at all, the floor |
 //! | `corosensei/resume_suspend` | a raw corosensei `resume` plus the coroutine's `suspend` back |
 //! | `corosensei/carrying_value` | the same, carrying a greenlet [`Value`] (`Box<dyn Any>`) each way and dropping it on arrival |
+//! | `corosensei/carrying_u64` | the same, carrying a `u64` each way |
+//! | `corosensei/restore_local` | the raw round trip, noting who runs in a thread-local before `resume` and putting back a value kept in a local after it |
+//! | `corosensei/restore_thread_local` | the same, putting back a value read from another thread-local instead |
 //! | `corosensei/depth5` | the same, but with five (not inlined) calls between the loop and `resume`, and five between the body and `suspend` |
 //! | `generator/send_yield` | `Generator::send(())` plus the body's `yield_(())` back |
 //! | `greenlet/main_g` | `g.switch(())` from main plus `main.switch(())` back: 2 context switches |
@@ -18,7 +21,9 @@
 //! average 0.5 to 1.8: raw corosensei and the generator are medians of
 //! eight runs of `--bench 'generator|resume_suspend' --warm-up-time 1
 //! --measurement-time 1` (and eight of the code before the changes below,
-//! alternating with them); the rest come from one full run of
+//! alternating with them); the `carrying_u64` and `restore_*` rows from
+//! two runs of `--bench 'resume_suspend|restore|carrying'
+//! --measurement-time 2`; the rest from one full run of
 //! `cargo bench --bench switch -- --warm-up-time 1 --measurement-time 3`.
 //!
 //! | bench | time | vs raw corosensei |
@@ -26,6 +31,9 @@
 //! | `state_machine/next` | 0.75 ns | 0.3× |
 //! | `corosensei/resume_suspend` | 2.19 ns | 1× |
 //! | `corosensei/carrying_value` | 3.88 ns | 1.8× |
+//! | `corosensei/carrying_u64` | 3.30 ns | 1.5× |
+//! | `corosensei/restore_local` | 3.43 ns | 1.6× |
+//! | `corosensei/restore_thread_local` | 3.29 ns | 1.5× |
 //! | `corosensei/depth5` | 65 ns | 30× |
 //! | `generator/send_yield` | 4.08 ns | 1.86× (before the changes below: 4.45 ns, 2.02×) |
 //! | `greenlet/main_g` | 8.3 ns | 3.8× (2.1× `carrying_value`) |
@@ -44,17 +52,18 @@
 //!
 //! - **Carrying anything costs.** `corosensei/carrying_value` is raw
 //!   corosensei with a `Box<dyn Any>` each way: 1.75× the bare round trip
-//!   before any greenlet logic runs. A `u64` each way measured 1.4×, so
+//!   before any greenlet logic runs. A `u64` each way
+//!   (`corosensei/carrying_u64`) measured 1.5×, so
 //!   typed values (the next step the previous note proposed) would save
 //!   little: what costs is a value crossing the switch at all, not its
 //!   type. A greenlet round trip is about 2× this floor.
-//! - **What is live across the switch.** corosensei's switch saves two
-//!   registers (`rbx`, `rbp`); everything else the caller keeps across it
-//!   the compiler stores on the stack and loads back after. Raw
-//!   corosensei's loop needs exactly two values (the coroutine and the
-//!   loop counter). In an experiment, keeping one more pointer across the
-//!   switch in a local cost about 1.1 ns a round trip; reading it back from a
-//!   thread-local instead cost 0.3 ns.
+//! - **Bookkeeping around the switch.** Noting in a thread-local who
+//!   runs before `resume`, and putting it back after, costs about 1.1 ns a
+//!   round trip by itself: `corosensei/restore_local` and
+//!   `corosensei/restore_thread_local` measured 3.3 to 3.4 ns against the
+//!   bare 2.2, whichever way the old value came back. A greenlet does this
+//!   on every switch (its `current`), and its mailbox is two more such
+//!   slots.
 //! - **Code layout.** Changes that take instructions off the path measured
 //!   within noise, and some that did nothing to the path moved the
 //!   figure: consuming `send`'s result with a `match` instead of
@@ -172,6 +181,13 @@ fn suspend5(y: &corosensei::Yielder<(), ()>) {
 }
 // ANCHOR_END: depth
 
+thread_local! {
+    /// Stands in for a runtime's "who is running" slot.
+    static RUNNING: Cell<usize> = const { Cell::new(0) };
+    /// What `RUNNING` goes back to.
+    static MAIN: Cell<usize> = const { Cell::new(0) };
+}
+
 fn unit() -> Value {
     Box::new(())
 }
@@ -212,6 +228,54 @@ fn benches(c: &mut Criterion) {
         })
     });
     // ANCHOR_END: bench_carrying
+
+    c.bench_function("corosensei/carrying_u64", |b| {
+        let mut co: Coroutine<u64, u64, ()> = Coroutine::new(|yielder, first: u64| {
+            let mut n = first;
+            loop {
+                n = yielder.suspend(n + 1);
+            }
+        });
+        b.iter(|| match co.resume(1) {
+            CoroutineResult::Yield(v) => black_box(v),
+            CoroutineResult::Return(()) => unreachable!(),
+        })
+    });
+
+    // ANCHOR: bench_live
+    // A runtime notes who runs before it resumes, and puts it back after.
+    // Putting back a value the caller kept in a local: the local lives
+    // across the switch, so it is stored on the stack and loaded back.
+    c.bench_function("corosensei/restore_local", |b| {
+        let mut co: Raw = Coroutine::new(|yielder, ()| {
+            loop {
+                yielder.suspend(());
+            }
+        });
+        b.iter(|| {
+            let before = RUNNING.get();
+            RUNNING.set(1);
+            let step = co.resume(());
+            RUNNING.set(before);
+            black_box(step.as_yield().is_some())
+        })
+    });
+    // Putting back a value read from a thread-local after the switch:
+    // nothing of the caller's lives across it.
+    c.bench_function("corosensei/restore_thread_local", |b| {
+        let mut co: Raw = Coroutine::new(|yielder, ()| {
+            loop {
+                yielder.suspend(());
+            }
+        });
+        b.iter(|| {
+            RUNNING.set(1);
+            let step = co.resume(());
+            RUNNING.set(MAIN.get());
+            black_box(step.as_yield().is_some())
+        })
+    });
+    // ANCHOR_END: bench_live
 
     c.bench_function("corosensei/depth5", |b| {
         let mut co: Raw = Coroutine::new(|yielder, ()| {

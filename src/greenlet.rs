@@ -134,7 +134,7 @@
 //! about 4× (3.4× in the paired `benches/switch_ab.rs`). What is left is
 //! mostly the cost of carrying a value at all: raw corosensei carrying the
 //! same `Box<dyn Any>` each way already costs 1.75× its bare round trip,
-//! and a `u64` 1.4×, so a greenlet round trip is about twice that floor.
+//! and a `u64` 1.5×, so a greenlet round trip is about twice that floor.
 //! The figures, and what else was tried, are in `benches/switch.rs`.
 //!
 //! # Values
