@@ -25,6 +25,18 @@ struct Slot<T> {
     waker: Option<Waker>,
 }
 
+impl<T> Slot<T> {
+    /// The result, taken for good, if it is there; `InvalidState` if an
+    /// earlier read took it; `None` while it is still to come.
+    fn take(&mut self) -> Option<Result<T, Error>> {
+        if let Some(result) = self.result.take() {
+            self.taken = true;
+            return Some(result);
+        }
+        self.taken.then_some(Err(Error::InvalidState))
+    }
+}
+
 struct Shared<T> {
     slot: Mutex<Slot<T>>,
     ready: Condvar,
@@ -107,12 +119,8 @@ impl<T> ConcurrentFuture<T> {
     pub fn wait(self) -> Result<T, Error> {
         let mut slot = self.shared.lock();
         loop {
-            if let Some(result) = slot.result.take() {
-                slot.taken = true;
+            if let Some(result) = slot.take() {
                 return result;
-            }
-            if slot.taken {
-                return Err(Error::InvalidState);
             }
             slot = self.shared.ready.wait(slot).unwrap_or_else(|p| p.into_inner());
         }
@@ -124,12 +132,8 @@ impl<T> ConcurrentFuture<T> {
         let deadline = Instant::now() + timeout;
         let mut slot = self.shared.lock();
         loop {
-            if let Some(result) = slot.result.take() {
-                slot.taken = true;
+            if let Some(result) = slot.take() {
                 return result;
-            }
-            if slot.taken {
-                return Err(Error::InvalidState);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -145,12 +149,8 @@ impl<T> Future for ConcurrentFuture<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut slot = self.shared.lock();
-        if let Some(result) = slot.result.take() {
-            slot.taken = true;
+        if let Some(result) = slot.take() {
             return Poll::Ready(result);
-        }
-        if slot.taken {
-            return Poll::Ready(Err(Error::InvalidState));
         }
         match &mut slot.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
