@@ -141,12 +141,7 @@ fn threads(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Sc
             }
         }
         let slept: Vec<Duration> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
-        match failed {
-            Some(e) => {
-                Err(ScenarioError::Failed(format!("thread {} of {n} could not start: {e}", slept.len())))
-            }
-            None => Ok(slept),
-        }
+        all_started("thread", n, slept, failed)
     })
 }
 // ANCHOR_END: threads
@@ -176,12 +171,7 @@ fn gevent(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Sce
     }
     gevent::joinall(&handles, None);
     let slept: Vec<Duration> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
-    match failed {
-        Some(e) => {
-            Err(ScenarioError::Failed(format!("greenlet {} of {n} could not start: {e}", slept.len())))
-        }
-        None => Ok(slept),
-    }
+    all_started("greenlet", n, slept, failed)
 }
 // ANCHOR_END: gevent
 
@@ -206,14 +196,23 @@ fn may(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Scenar
     }
     gevent::joinall(&handles, None);
     let slept: Vec<Duration> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+    all_started("coroutine", n, slept, failed)
+}
+// ANCHOR_END: may
+
+/// The sleepers' times, or why not all of them ran: the `what` after the
+/// ones that slept could not be spawned.
+fn all_started(
+    what: &str,
+    n: u64,
+    slept: Vec<Duration>,
+    failed: Option<impl std::fmt::Display>,
+) -> Result<Vec<Duration>, ScenarioError> {
     match failed {
-        Some(e) => {
-            Err(ScenarioError::Failed(format!("coroutine {} of {n} could not start: {e}", slept.len())))
-        }
+        Some(e) => Err(ScenarioError::Failed(format!("{what} {} of {n} could not start: {e}", slept.len()))),
         None => Ok(slept),
     }
 }
-// ANCHOR_END: may
 
 /// Applies `--workers` to may, which fixes its worker count at its first
 /// spawn in a process.
