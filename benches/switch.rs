@@ -102,13 +102,13 @@
 
 use std::cell::Cell;
 use std::hint::black_box;
-use std::rc::Rc;
-use std::time::{Duration, Instant};
 
-use corolab::generator::Generator;
-use corolab::greenlet::{Greenlet, Value};
 use corosensei::{Coroutine, CoroutineResult};
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "common/switch.rs"]
+mod common;
+use common::{GreenletPair, Raw, unit};
 
 /// The stackless floor: a generator written by hand as a state machine,
 /// which is what a compiler turns an `async fn` or a Python-less generator
@@ -129,8 +129,6 @@ impl Iterator for Counter {
         Some(next)
     }
 }
-
-type Raw = Coroutine<(), (), ()>;
 
 // ANCHOR: depth
 // Five real calls between the caller's loop and `resume`, five between the
@@ -193,10 +191,6 @@ thread_local! {
     static MAIN: Cell<usize> = const { Cell::new(0) };
 }
 
-fn unit() -> Value {
-    Box::new(())
-}
-
 fn benches(c: &mut Criterion) {
     c.bench_function("state_machine/next", |b| {
         let mut it = Counter::Start;
@@ -206,47 +200,28 @@ fn benches(c: &mut Criterion) {
     });
 
     c.bench_function("corosensei/resume_suspend", |b| {
-        let mut co: Coroutine<(), (), ()> = Coroutine::new(|yielder, ()| {
-            loop {
-                yielder.suspend(());
-            }
-        });
+        let mut co = common::raw();
         b.iter(|| match co.resume(()) {
             CoroutineResult::Yield(v) => black_box(v),
             CoroutineResult::Return(()) => unreachable!(),
         })
     });
 
-    // ANCHOR: bench_bool
     // The rows below consume each result as `black_box(result.is_ok())`,
     // and `black_box` stores the `bool` to the stack and loads it back:
     // raw corosensei consumed the same way is their baseline.
     c.bench_function("corosensei/consumed_as_bool", |b| {
-        let mut co: Raw = Coroutine::new(|yielder, ()| {
-            loop {
-                yielder.suspend(());
-            }
-        });
+        let mut co = common::raw();
         b.iter(|| black_box(co.resume(()).as_yield().is_some()))
     });
-    // ANCHOR_END: bench_bool
 
-    // ANCHOR: bench_carrying
     c.bench_function("corosensei/carrying_value", |b| {
-        // A greenlet's `Value` each way, dropped on arrival: what a greenlet
-        // round trip costs before any greenlet bookkeeping.
-        let mut co: Coroutine<Value, Value, ()> = Coroutine::new(|yielder, first: Value| {
-            drop(first);
-            loop {
-                drop(yielder.suspend(unit()));
-            }
-        });
+        let mut co = common::carrying_value();
         b.iter(|| match co.resume(unit()) {
             CoroutineResult::Yield(v) => drop(black_box(v)),
             CoroutineResult::Return(()) => unreachable!(),
         })
     });
-    // ANCHOR_END: bench_carrying
 
     c.bench_function("corosensei/carrying_u64", |b| {
         let mut co: Coroutine<u64, u64, ()> = Coroutine::new(|yielder, first: u64| {
@@ -261,16 +236,11 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    // ANCHOR: bench_live
     // A runtime notes who runs before it resumes, and puts it back after.
     // Putting back a value the caller kept in a local: the local lives
     // across the switch, so it is stored on the stack and loaded back.
     c.bench_function("corosensei/restore_local", |b| {
-        let mut co: Raw = Coroutine::new(|yielder, ()| {
-            loop {
-                yielder.suspend(());
-            }
-        });
+        let mut co = common::raw();
         b.iter(|| {
             let before = RUNNING.get();
             RUNNING.set(1);
@@ -282,11 +252,7 @@ fn benches(c: &mut Criterion) {
     // Putting back a value read from a thread-local after the switch:
     // nothing of the caller's lives across it.
     c.bench_function("corosensei/restore_thread_local", |b| {
-        let mut co: Raw = Coroutine::new(|yielder, ()| {
-            loop {
-                yielder.suspend(());
-            }
-        });
+        let mut co = common::raw();
         b.iter(|| {
             RUNNING.set(1);
             let step = co.resume(());
@@ -294,7 +260,6 @@ fn benches(c: &mut Criterion) {
             black_box(step.as_yield().is_some())
         })
     });
-    // ANCHOR_END: bench_live
 
     c.bench_function("corosensei/depth5", |b| {
         let mut co: Raw = Coroutine::new(|yielder, ()| {
@@ -307,57 +272,19 @@ fn benches(c: &mut Criterion) {
 
     // ANCHOR: bench_generator
     c.bench_function("generator/send_yield", |b| {
-        let g: Generator<(), (), ()> = Generator::new(|co, ()| while co.yield_(()).is_ok() {});
+        let g = common::generator();
         b.iter(|| black_box(g.send(()).is_ok()))
     });
     // ANCHOR_END: bench_generator
 
     c.bench_function("greenlet/main_g", |b| {
-        let g = Greenlet::new(|_| {
-            let main = Greenlet::current().parent().unwrap();
-            loop {
-                if main.switch(unit()).is_err() {
-                    return unit();
-                }
-            }
-        });
+        let g = common::main_g();
         b.iter(|| black_box(g.switch(unit()).is_ok()))
     });
 
     c.bench_function("greenlet/g_h", |b| {
-        // g measures `iters` round trips g -> h -> g on its own clock and
-        // hands the time to main; main's part is outside the measurement.
-        let iters = Rc::new(Cell::new(0u64));
-        let g = Greenlet::new({
-            let iters = iters.clone();
-            move |_| {
-                let main = Greenlet::current().parent().unwrap();
-                // h is a child of g once g creates it: its result comes back here.
-                let h = Greenlet::new(move |v| {
-                    drop(v);
-                    let g = Greenlet::current().parent().unwrap();
-                    loop {
-                        if g.switch(unit()).is_err() {
-                            return unit();
-                        }
-                    }
-                });
-                loop {
-                    let start = Instant::now();
-                    for _ in 0..iters.get() {
-                        black_box(h.switch(unit()).is_ok());
-                    }
-                    let took: Value = Box::new(start.elapsed());
-                    if main.switch(took).is_err() {
-                        return unit();
-                    }
-                }
-            }
-        });
-        b.iter_custom(|n| {
-            iters.set(n);
-            *g.switch(unit()).unwrap().downcast::<Duration>().unwrap()
-        })
+        let pair = GreenletPair::new();
+        b.iter_custom(|n| pair.time(n))
     });
 }
 

@@ -35,14 +35,14 @@
 //! change, yet its g ↔ h moved by 5% between the builds: that is what a
 //! change elsewhere in the binary does to code layout.
 
-use std::cell::Cell;
 use std::hint::black_box;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use corolab::generator::Generator;
-use corolab::greenlet::{Greenlet, Value};
-use corosensei::{Coroutine, CoroutineResult};
+use corosensei::CoroutineResult;
+
+#[path = "common/switch.rs"]
+mod common;
+use common::{GreenletPair, unit};
 
 /// Round trips per batch: about a millisecond each.
 const BATCH: u64 = 200_000;
@@ -52,25 +52,22 @@ const ROUNDS: usize = 101;
 /// Something that times `n` round trips.
 type Contender = Box<dyn FnMut(u64) -> Duration>;
 
-fn unit() -> Value {
-    Box::new(())
-}
-
-fn raw() -> Contender {
-    let mut co: Coroutine<(), (), ()> = Coroutine::new(|yielder, ()| {
-        loop {
-            yielder.suspend(());
-        }
-    });
+/// Times `n` runs of `round_trip`.
+fn timed(mut round_trip: impl FnMut() + 'static) -> Contender {
     Box::new(move |n| {
         let start = Instant::now();
         for _ in 0..n {
-            match co.resume(()) {
-                CoroutineResult::Yield(v) => black_box(v),
-                CoroutineResult::Return(()) => unreachable!(),
-            }
+            round_trip();
         }
         start.elapsed()
+    })
+}
+
+fn raw() -> Contender {
+    let mut co = common::raw();
+    timed(move || match co.resume(()) {
+        CoroutineResult::Yield(v) => black_box(v),
+        CoroutineResult::Return(()) => unreachable!(),
     })
 }
 
@@ -78,101 +75,37 @@ fn raw() -> Contender {
 /// are below: `black_box` of a `bool` (which `black_box` stores to the
 /// stack and loads back, inside the timed loop).
 fn raw_bool() -> Contender {
-    let mut co: Coroutine<(), (), ()> = Coroutine::new(|yielder, ()| {
-        loop {
-            yielder.suspend(());
-        }
-    });
-    Box::new(move |n| {
-        let start = Instant::now();
-        for _ in 0..n {
-            black_box(co.resume(()).as_yield().is_some());
-        }
-        start.elapsed()
+    let mut co = common::raw();
+    timed(move || {
+        black_box(co.resume(()).as_yield().is_some());
     })
 }
 
-/// Raw corosensei carrying a greenlet's [`Value`] each way, dropped on
-/// arrival: what a greenlet round trip costs before any of its own work.
 fn raw_value() -> Contender {
-    let mut co: Coroutine<Value, Value, ()> = Coroutine::new(|yielder, first: Value| {
-        drop(first);
-        loop {
-            drop(yielder.suspend(unit()));
-        }
-    });
-    Box::new(move |n| {
-        let start = Instant::now();
-        for _ in 0..n {
-            match co.resume(unit()) {
-                CoroutineResult::Yield(v) => drop(black_box(v)),
-                CoroutineResult::Return(()) => unreachable!(),
-            }
-        }
-        start.elapsed()
+    let mut co = common::carrying_value();
+    timed(move || match co.resume(unit()) {
+        CoroutineResult::Yield(v) => drop(black_box(v)),
+        CoroutineResult::Return(()) => unreachable!(),
     })
 }
 
 fn generator() -> Contender {
-    let g: Generator<(), (), ()> = Generator::new(|co, ()| while co.yield_(()).is_ok() {});
-    Box::new(move |n| {
-        let start = Instant::now();
-        for _ in 0..n {
-            black_box(g.send(()).is_ok());
-        }
-        start.elapsed()
+    let g = common::generator();
+    timed(move || {
+        black_box(g.send(()).is_ok());
     })
 }
 
 fn greenlet_main_g() -> Contender {
-    let g = Greenlet::new(|_| {
-        let main = Greenlet::current().parent().unwrap();
-        loop {
-            if main.switch(unit()).is_err() {
-                return unit();
-            }
-        }
-    });
-    Box::new(move |n| {
-        let start = Instant::now();
-        for _ in 0..n {
-            black_box(g.switch(unit()).is_ok());
-        }
-        start.elapsed()
+    let g = common::main_g();
+    timed(move || {
+        black_box(g.switch(unit()).is_ok());
     })
 }
 
-/// g times `n` round trips g -> h -> g on its own clock.
 fn greenlet_g_h() -> Contender {
-    let iters = Rc::new(Cell::new(0u64));
-    let g = Greenlet::new({
-        let iters = iters.clone();
-        move |_| {
-            let main = Greenlet::current().parent().unwrap();
-            let h = Greenlet::new(move |_| {
-                let g = Greenlet::current().parent().unwrap();
-                loop {
-                    if g.switch(unit()).is_err() {
-                        return unit();
-                    }
-                }
-            });
-            loop {
-                let start = Instant::now();
-                for _ in 0..iters.get() {
-                    black_box(h.switch(unit()).is_ok());
-                }
-                let took: Value = Box::new(start.elapsed());
-                if main.switch(took).is_err() {
-                    return unit();
-                }
-            }
-        }
-    });
-    Box::new(move |n| {
-        iters.set(n);
-        *g.switch(unit()).unwrap().downcast::<Duration>().unwrap()
-    })
+    let pair = GreenletPair::new();
+    Box::new(move |n| pair.time(n))
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {
