@@ -23,35 +23,19 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-fn tokio_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
-}
+#[path = "common/aio.rs"]
+mod common;
+use common::tokio_rt;
 
 fn spawn_await(c: &mut Criterion) {
     let mut g = c.benchmark_group("spawn_await");
     g.bench_function("aio", |b| {
         let lp = aio::EventLoop::new();
-        b.iter_custom(|iters| {
-            lp.run_until_complete(async {
-                let started = Instant::now();
-                for i in 0..iters {
-                    black_box(aio::spawn(async move { black_box(i) }).await.unwrap());
-                }
-                started.elapsed()
-            })
-        });
+        b.iter_custom(|iters| lp.run_until_complete(common::aio_spawn_await(iters)));
     });
     g.bench_function("tokio_current_thread", |b| {
         let rt = tokio_rt();
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let started = Instant::now();
-                for i in 0..iters {
-                    black_box(tokio::spawn(async move { black_box(i) }).await.unwrap());
-                }
-                started.elapsed()
-            })
-        });
+        b.iter_custom(|iters| rt.block_on(common::tokio_spawn_await(iters)));
     });
     g.finish();
 }
@@ -140,72 +124,15 @@ fn sleepers(c: &mut Criterion) {
     g.finish();
 }
 
-const MESSAGE: [u8; 64] = [b'x'; 64];
-
 fn echo(c: &mut Criterion) {
     let mut g = c.benchmark_group("echo");
     g.bench_function("aio", |b| {
         let lp = aio::EventLoop::new();
-        b.iter_custom(|iters| {
-            lp.run_until_complete(async {
-                let listener = aio::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let addr = listener.local_addr().unwrap();
-                let server = aio::spawn(async move {
-                    let (s, _) = listener.accept().await.unwrap();
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        let n = s.read(&mut buf).await.unwrap();
-                        if n == 0 {
-                            break;
-                        }
-                        s.write_all(&buf[..n]).await.unwrap();
-                    }
-                });
-                let client = aio::TcpStream::connect(addr).await.unwrap();
-                let mut back = [0u8; 64];
-                let started = Instant::now();
-                for _ in 0..iters {
-                    client.write_all(&MESSAGE).await.unwrap();
-                    client.read_exact(&mut back).await.unwrap();
-                }
-                let took = started.elapsed();
-                client.close().await.unwrap();
-                server.await.unwrap();
-                took
-            })
-        });
+        b.iter_custom(|iters| lp.run_until_complete(common::aio_echo(iters)));
     });
     g.bench_function("tokio_current_thread", |b| {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let rt = tokio_rt();
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let addr = listener.local_addr().unwrap();
-                let server = tokio::spawn(async move {
-                    let (mut s, _) = listener.accept().await.unwrap();
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        let n = s.read(&mut buf).await.unwrap();
-                        if n == 0 {
-                            break;
-                        }
-                        s.write_all(&buf[..n]).await.unwrap();
-                    }
-                });
-                let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
-                let mut back = [0u8; 64];
-                let started = Instant::now();
-                for _ in 0..iters {
-                    client.write_all(&MESSAGE).await.unwrap();
-                    client.read_exact(&mut back).await.unwrap();
-                }
-                let took = started.elapsed();
-                client.shutdown().await.unwrap();
-                server.await.unwrap();
-                took
-            })
-        });
+        b.iter_custom(|iters| rt.block_on(common::tokio_echo(iters)));
     });
     g.finish();
 }

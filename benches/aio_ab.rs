@@ -11,8 +11,10 @@
 //! ```
 
 use corolab::aio;
-use std::hint::black_box;
 use std::time::{Duration, Instant};
+
+#[path = "common/aio.rs"]
+mod common;
 
 const ROUNDS: usize = 9;
 
@@ -39,79 +41,20 @@ fn median(mut xs: Vec<Duration>) -> Duration {
     xs[xs.len() / 2]
 }
 
-fn tokio_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
-}
-
 fn aio_spawn_await(iters: u64) {
-    aio::run(async {
-        for i in 0..iters {
-            black_box(aio::spawn(async move { black_box(i) }).await.unwrap());
-        }
-    });
+    aio::run(common::aio_spawn_await(iters));
 }
 
 fn tokio_spawn_await(iters: u64) {
-    tokio_rt().block_on(async {
-        for i in 0..iters {
-            black_box(tokio::spawn(async move { black_box(i) }).await.unwrap());
-        }
-    });
+    common::tokio_rt().block_on(common::tokio_spawn_await(iters));
 }
 
-const MESSAGE: [u8; 64] = [b'x'; 64];
-
 fn aio_echo(iters: u64) {
-    aio::run(async {
-        let listener = aio::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = aio::spawn(async move {
-            let (s, _) = listener.accept().await.unwrap();
-            let mut buf = [0u8; 4096];
-            loop {
-                let n = s.read(&mut buf).await.unwrap();
-                if n == 0 {
-                    break;
-                }
-                s.write_all(&buf[..n]).await.unwrap();
-            }
-        });
-        let client = aio::TcpStream::connect(addr).await.unwrap();
-        let mut back = [0u8; 64];
-        for _ in 0..iters {
-            client.write_all(&MESSAGE).await.unwrap();
-            client.read_exact(&mut back).await.unwrap();
-        }
-        client.close().await.unwrap();
-        server.await.unwrap();
-    });
+    aio::run(common::aio_echo(iters));
 }
 
 fn tokio_echo(iters: u64) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    tokio_rt().block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            let (mut s, _) = listener.accept().await.unwrap();
-            let mut buf = [0u8; 4096];
-            loop {
-                let n = s.read(&mut buf).await.unwrap();
-                if n == 0 {
-                    break;
-                }
-                s.write_all(&buf[..n]).await.unwrap();
-            }
-        });
-        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let mut back = [0u8; 64];
-        for _ in 0..iters {
-            client.write_all(&MESSAGE).await.unwrap();
-            client.read_exact(&mut back).await.unwrap();
-        }
-        client.shutdown().await.unwrap();
-        server.await.unwrap();
-    });
+    common::tokio_rt().block_on(common::tokio_echo(iters));
 }
 
 fn ab(name: &str, iters: u64, a: fn(u64), b: fn(u64)) {
