@@ -20,6 +20,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
 
 pub mod aio;
+pub mod backend;
 pub mod bench;
 pub mod generator;
 pub mod gevent;
@@ -27,6 +28,7 @@ pub mod greenlet;
 pub mod http;
 pub mod lessons;
 pub mod measure;
+pub mod panic_message;
 pub mod reactor;
 pub mod scenarios;
 pub mod stack;

@@ -92,7 +92,9 @@
 // No `forbid(unsafe_code)` here: `poller` wraps `polling`'s one unsafe call
 // (registering a source). `timers` forbids it for itself.
 mod poller;
+mod slots;
 mod timers;
 
 pub use poller::{Events, Interest, Mode, Poller, RESERVED_KEY, Readiness};
+pub use slots::{Direction, Slot, Slots};
 pub use timers::{TimerId, Timers};

@@ -5,7 +5,8 @@
 //! verified), so a run either did the work or says it did not. This module
 //! holds what they share:
 //!
-//! - [`Backend`]: the concurrency models, by the name the CLI uses;
+//! - [`Backend`]: the concurrency models, by the name the CLI uses
+//!   (defined in [`crate::backend`], re-exported here);
 //! - [`Config`]: the knobs (`--n`, `--delay-ms`, ...) and the narrator;
 //! - [`Scenario`]: a name, a summary, the backends it runs on, and its
 //!   `run` function;
@@ -30,68 +31,11 @@ pub mod pingpong;
 pub mod producer_consumer;
 pub mod sleepers;
 
+pub use crate::backend::Backend;
 use crate::measure::Meter;
 use crate::trace::{Recording, Trace};
 use std::fmt;
 use std::time::Duration;
-
-/// A concurrency model a scenario can run on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Backend {
-    /// No concurrency at all: one thing after another (the baseline that
-    /// shows what concurrency buys).
-    Sequential,
-    /// OS threads and crossbeam channels: the baseline every model is
-    /// compared with.
-    Threads,
-    /// `generator`: Python-style generators, `yield` and `send`.
-    Generator,
-    /// `greenlet`: explicit symmetric switching.
-    Greenlet,
-    /// `gevent`: a hub on greenlets, with timers and an epoll reactor.
-    Gevent,
-    /// `gevent::may`: the gevent API on `may`'s M:N scheduler.
-    May,
-    /// `aio`: async/await tasks on an event loop.
-    Aio,
-}
-
-impl Backend {
-    /// Every backend, in the order tables list them.
-    pub const ALL: &'static [Backend] = &[
-        Backend::Sequential,
-        Backend::Threads,
-        Backend::Generator,
-        Backend::Greenlet,
-        Backend::Gevent,
-        Backend::May,
-        Backend::Aio,
-    ];
-
-    /// The name the CLI and the JSON output use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sequential => "sequential",
-            Backend::Threads => "threads",
-            Backend::Generator => "generator",
-            Backend::Greenlet => "greenlet",
-            Backend::Gevent => "gevent",
-            Backend::May => "may",
-            Backend::Aio => "aio",
-        }
-    }
-
-    /// Looks a backend up by its CLI name.
-    pub fn from_name(name: &str) -> Option<Backend> {
-        Backend::ALL.iter().copied().find(|b| b.name() == name)
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The knobs of a run. Each scenario documents which it reads; unset knobs
 /// take the scenario's defaults.
