@@ -33,4 +33,5 @@ pub mod reactor;
 pub mod scenarios;
 pub mod stack;
 pub mod svg;
+pub mod term;
 pub mod trace;
