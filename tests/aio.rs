@@ -892,7 +892,7 @@ mod scenarios {
 
     #[test]
     fn sleepers_overlap_on_one_loop() {
-        let outcome = aio_scenarios::sleepers(1000, ms(50), &Config::quiet()).unwrap();
+        let outcome = scenarios::sleepers::aio(1000, ms(50), &Config::quiet()).unwrap();
         assert!(outcome.ok, "{}", outcome.detail);
         assert_eq!(outcome.items, 1000);
     }
@@ -918,8 +918,8 @@ mod scenarios {
 
     #[test]
     fn multicore_checksums_agree_on_one_loop_and_on_a_pool() {
-        let one = aio_scenarios::multicore(4, 1, 100_000, &Config::quiet()).unwrap();
-        let pool = aio_scenarios::multicore(4, 2, 100_000, &Config::quiet()).unwrap();
+        let one = scenarios::multicore::aio(4, 1, 100_000, &Config::quiet()).unwrap();
+        let pool = scenarios::multicore::aio(4, 2, 100_000, &Config::quiet()).unwrap();
         assert!(one.ok && pool.ok, "{} / {}", one.detail, pool.detail);
         assert_eq!((one.items, pool.items), (4, 4));
     }

@@ -246,7 +246,7 @@ fn may(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec<Fet
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex};
 
-    super::sleepers::configure_may(config)?;
+    super::configure_may(config)?;
     let next = Arc::new(AtomicU64::new(0));
     let fetched = Arc::new(Mutex::new(Vec::new()));
     let mut workers = Vec::new();

@@ -422,7 +422,7 @@ pub fn may_server(
 fn may(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
     use crate::gevent::may as gevent;
 
-    let workers = super::sleepers::configure_may(config)?;
+    let workers = super::configure_may(config)?;
     let listener = gevent::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     config

@@ -155,6 +155,12 @@ impl fmt::Debug for Scenario {
     }
 }
 
+/// Applies `--workers` to may, which fixes its worker count at its first
+/// spawn in a process. Every scenario's `may` arm calls this first.
+pub(crate) fn configure_may(config: &Config) -> Result<usize, ScenarioError> {
+    crate::gevent::may::configure(config.workers).map_err(|e| ScenarioError::Failed(e.to_string()))
+}
+
 /// Every scenario, in the order the lessons meet them.
 pub static SCENARIOS: &[Scenario] = &[
     pingpong::SCENARIO,

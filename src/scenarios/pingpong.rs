@@ -37,7 +37,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::May => may(n, config)?,
         Backend::Generator => generators(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
-        Backend::Aio => crate::aio::scenarios::pingpong(n, config)?,
+        Backend::Aio => aio(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &printed))
@@ -161,7 +161,7 @@ fn gevent(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
 fn may(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
     use crate::gevent::may as gevent;
 
-    super::sleepers::configure_may(config)?;
+    super::configure_may(config)?;
     let (to_pong, pong_turn) = gevent::channel::<()>();
     let (to_ping, ping_turn) = gevent::channel::<()>();
     let (printed_tx, printed_rx) = gevent::channel::<String>();
@@ -305,6 +305,57 @@ fn greenlets(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
     Ok(printed)
 }
 // ANCHOR_END: greenlet
+
+// ANCHOR: aio
+/// aio tasks: each passes the turn through a queue, as asyncio code would
+/// (`await turn.get()` parks the task until the other puts). The loop
+/// records the tasks' trace events itself.
+fn aio(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
+    use crate::aio::{self, Queue};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let failed = |e: aio::Error| ScenarioError::Failed(e.to_string());
+    let printed = Rc::new(RefCell::new(Vec::new()));
+    let config = Rc::new(config.clone()); // tasks are 'static: they share the config
+    aio::run(async {
+        let (to_pong, to_ping) = (Queue::unbounded(), Queue::unbounded());
+        let ping = aio::spawn_named("ping", {
+            let (to_pong, my_turn, printed, config) =
+                (to_pong.clone(), to_ping.clone(), printed.clone(), config.clone());
+            async move {
+                for k in 0..n {
+                    let value = ping_value(k);
+                    config.say(&value);
+                    printed.borrow_mut().push(value);
+                    to_pong.put_nowait(()).ok();
+                    if k + 1 < n {
+                        my_turn.get().await.ok();
+                    }
+                }
+            }
+        });
+        let pong = aio::spawn_named("pong", {
+            let (to_ping, my_turn, printed, config) =
+                (to_ping.clone(), to_pong.clone(), printed.clone(), config.clone());
+            async move {
+                for k in 0..n {
+                    my_turn.get().await.ok();
+                    let value = pong_value(n, k);
+                    config.say(&value);
+                    printed.borrow_mut().push(value);
+                    if k + 1 < n {
+                        to_ping.put_nowait(()).ok();
+                    }
+                }
+            }
+        });
+        ping.await.map_err(failed)?;
+        pong.await.map_err(failed)
+    })?;
+    Ok(Rc::try_unwrap(printed).map(RefCell::into_inner).unwrap_or_default())
+}
+// ANCHOR_END: aio
 
 #[cfg(test)]
 mod tests {

@@ -48,7 +48,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::May => may(n, config)?,
         Backend::Generator => generator(n, config)?,
         Backend::Greenlet => greenlets(n, config)?,
-        Backend::Aio => crate::aio::scenarios::producer_consumer(n, config)?,
+        Backend::Aio => aio(n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, &log))
@@ -178,7 +178,7 @@ fn gevent(n: u64, config: &Config) -> Result<Log, ScenarioError> {
 fn may(n: u64, config: &Config) -> Result<Log, ScenarioError> {
     use crate::gevent::may as gevent;
 
-    super::sleepers::configure_may(config)?;
+    super::configure_may(config)?;
     let (items_tx, items_rx) = gevent::channel::<u64>();
     let (answers_tx, answers_rx) = gevent::channel::<String>();
     let consumer = {
@@ -347,6 +347,59 @@ fn greenlets(n: u64, config: &Config) -> Result<Log, ScenarioError> {
     Ok(log)
 }
 // ANCHOR_END: greenlet
+
+// ANCHOR: aio
+/// aio tasks: the producer puts each item on a one-slot queue and awaits
+/// the consumer's answer on another; the consumer iterates the items
+/// queue (`async for` in Python) until the producer shuts it.
+fn aio(n: u64, config: &Config) -> Result<Log, ScenarioError> {
+    use crate::aio::{self, AsyncIterator, Queue};
+    use std::rc::Rc;
+
+    let failed = |e: aio::Error| ScenarioError::Failed(e.to_string());
+    let config = Rc::new(config.clone());
+    aio::run(async {
+        let items: Queue<u64> = Queue::bounded(1);
+        let answers: Queue<String> = Queue::bounded(1);
+        let consumer = aio::spawn_named("consumer", {
+            let (items, answers, config) = (items.clone(), answers.clone(), config.clone());
+            async move {
+                let mut consumed = Vec::new();
+                let mut incoming = items.items(); // ends when the producer shuts the queue
+                while let Some(item) = incoming.next().await {
+                    config.say(format_args!("[consumer] consuming {item}"));
+                    consumed.push(item);
+                    if answers.put(STATUS.to_string()).await.is_err() {
+                        break;
+                    }
+                }
+                consumed
+            }
+        });
+        let producer = aio::spawn_named("producer", async move {
+            let mut got = Vec::new();
+            for item in 1..=n {
+                config.say(format_args!("[producer] producing {item}"));
+                if items.put(item).await.is_err() {
+                    break;
+                }
+                match answers.get().await {
+                    Ok(answer) => {
+                        config.say(format_args!("[producer] consumer answered {answer}"));
+                        got.push(answer);
+                    }
+                    Err(_) => break,
+                }
+            }
+            items.shutdown();
+            got
+        });
+        let answers = producer.await.map_err(failed)?;
+        let consumed = consumer.await.map_err(failed)?;
+        Ok(Log { consumed, answers })
+    })
+}
+// ANCHOR_END: aio
 
 #[cfg(test)]
 mod tests {

@@ -41,8 +41,8 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::Gevent => gevent(n, delay, config)?,
         Backend::May => may(n, delay, config)?,
         // The aio loop checks its own run (every task woke, and the sleeps
-        // overlapped); see `aio::scenarios::sleepers`.
-        Backend::Aio => return crate::aio::scenarios::sleepers(n, delay, config),
+        // overlapped); see [`aio`].
+        Backend::Aio => return aio(n, delay, config),
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(n, delay, &slept, started.elapsed()))
@@ -181,7 +181,7 @@ fn gevent(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Sce
 fn may(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
     use crate::gevent::may as gevent;
 
-    configure_may(config)?;
+    super::configure_may(config)?;
     let mut handles = Vec::with_capacity(n as usize);
     let mut failed = None;
     for i in 0..n {
@@ -200,6 +200,38 @@ fn may(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Scenar
 }
 // ANCHOR_END: may
 
+// ANCHOR: aio
+/// aio: `n` tasks each sleep `delay` at once; then all are joined. The run
+/// takes about `delay`, however large `n` is: sleeping tasks cost memory (a
+/// task cell and a timer entry each), not time. The loop records its
+/// tasks' trace events itself.
+pub fn aio(n: u64, delay: Duration, config: &Config) -> Result<Outcome, ScenarioError> {
+    use crate::aio;
+
+    let started = Instant::now();
+    let woke = aio::run(async {
+        let tasks: Vec<_> = (0..n).map(|_| aio::spawn(aio::sleep(delay))).collect();
+        config.say(format_args!("{n} tasks sleeping {delay:?} each"));
+        let mut woke = 0u64;
+        for task in tasks {
+            task.await.map_err(|e| ScenarioError::Failed(e.to_string()))?;
+            woke += 1;
+        }
+        Ok::<_, ScenarioError>(woke)
+    })?;
+    let took = started.elapsed();
+    // No sleeper can wake early: a `Sleep` completes only once its deadline
+    // (set when it was created, before the task was spawned) has passed.
+    // Concurrent sleeps overlap: all of them should take well under n × delay
+    // (allowing generous slack for a busy machine and for spawning a million).
+    let overlapped = n < 2 || took < delay * 2 + Duration::from_secs(5);
+    let ok = woke == n && overlapped;
+    let detail = format!("{woke} of {n} tasks slept {delay:?} concurrently in {took:.2?}");
+    config.say(&detail);
+    Ok(Outcome { items: woke, unit: "sleepers", ok, detail })
+}
+// ANCHOR_END: aio
+
 /// The sleepers' times, or why not all of them ran: the `what` after the
 /// ones that slept could not be spawned.
 fn all_started(
@@ -212,12 +244,6 @@ fn all_started(
         Some(e) => Err(ScenarioError::Failed(format!("{what} {} of {n} could not start: {e}", slept.len()))),
         None => Ok(slept),
     }
-}
-
-/// Applies `--workers` to may, which fixes its worker count at its first
-/// spawn in a process.
-pub(crate) fn configure_may(config: &Config) -> Result<usize, ScenarioError> {
-    crate::gevent::may::configure(config.workers).map_err(|e| ScenarioError::Failed(e.to_string()))
 }
 
 #[cfg(test)]
