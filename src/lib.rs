@@ -17,21 +17,65 @@
 //! Start reading at [`scenarios`], which shows the same work on every
 //! model, and [`trace`], which draws who ran when. [`reactor`] is the epoll
 //! poller and timer heap that `aio` and `gevent` share.
+//!
+//! # The layers
+//!
+//! The modules stack in layers, and a module uses only its own layer and
+//! the ones below it, never one above, so the graph has no cycle and each
+//! layer can be read knowing only what is under it:
+//!
+//! ```text
+//!  tools        cli      bench     lessons     trace rendering     svg
+//!                 |        |                   (trace/terminal.rs, trace/svg.rs)
+//!  scenarios    scenarios: one file per scenario, every backend side by side
+//!                 |
+//!  servers      http (the app, its routes, a server per backend)   echo
+//!                 |
+//!  models       generator   greenlet   gevent (+ gevent::may)   aio   threads
+//!                 |            |          |                      |
+//!  foundations  stack   reactor   trace (recording)   backend   panic_message
+//!               measure   term
+//! ```
+//!
+//! - foundations know nothing of coroutines: coroutine stacks and their
+//!   overflow guard ([`stack`]), readiness, timers and socket slots
+//!   ([`reactor`]), trace events ([`trace`]), the backends' names
+//!   ([`backend`]), a panic payload as text ([`panic_message`]), time and
+//!   memory ([`measure`]), the terminal's width ([`term`]);
+//! - models are the concurrency models; `gevent` is built on `greenlet`,
+//!   as Python's is, and `threads` is std itself;
+//! - servers serve real clients on any model; a scenario may start a
+//!   server (`crawl` does), a server never runs a scenario;
+//! - scenarios run the lessons' workloads on every model and check them;
+//! - tools run, time, draw and teach: the `corolab` binary is a thin
+//!   layer of parsing and printing over them.
+//!
+//! `tests/layers.rs` reads every source file and fails on a reference to a
+//! higher layer or on a cycle, naming the file and line.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, clippy::undocumented_unsafe_blocks)]
 
-pub mod aio;
+// foundations
 pub mod backend;
-pub mod bench;
-pub mod generator;
-pub mod gevent;
-pub mod greenlet;
-pub mod http;
-pub mod lessons;
 pub mod measure;
 pub mod panic_message;
 pub mod reactor;
-pub mod scenarios;
 pub mod stack;
-pub mod svg;
 pub mod term;
 pub mod trace;
+
+// models
+pub mod aio;
+pub mod generator;
+pub mod gevent;
+pub mod greenlet;
+
+// servers
+pub mod http;
+
+// scenarios
+pub mod scenarios;
+
+// tools (trace rendering lives in trace/terminal.rs and trace/svg.rs)
+pub mod bench;
+pub mod lessons;
+pub mod svg;
