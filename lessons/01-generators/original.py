@@ -4,8 +4,13 @@
 Runs with plain python3, no packages needed:  python3 lessons/01-generators/original.py
 """
 
+import os
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import peer  # noqa: E402  answers `corolab bench` when it asks (lessons/peer/)
+
+peer.offer("pingpong/generators", "producer-consumer/generators")
 
 
 def countdown(n):
@@ -58,86 +63,7 @@ def produce(c, n=5):
     c.close()  # GeneratorExit at the pending yield; corolab's close() unwinds the stack
 
 
-# --- the bench peer: corolab's pingpong and producer-consumer scenarios
-# on plain generators, so `corolab bench` puts them in the same tables.
-
-def bench_pingpong(n, _delay):
-    printed = []
-
-    def worker(values):
-        for v in values:
-            printed.append(v)
-            yield
-
-    ping = worker('%d%d' % (2 * k + 1, 2 * k + 2) for k in range(n))
-    pong = worker('%d%d' % (2 * n + 2 * k + 1, 2 * n + 2 * k + 2) for k in range(n))
-    for _ in range(n):  # a generator yields back to its caller: this loop drives both
-        next(ping)
-        next(pong)
-    want = [v for k in range(n) for v in ('%d%d' % (2 * k + 1, 2 * k + 2), '%d%d' % (2 * n + 2 * k + 1, 2 * n + 2 * k + 2))]
-    return len(printed) if printed == want else 0
-
-
-def bench_producer_consumer(n, _delay):
-    seen = []
-
-    def consumer():
-        r = ''
-        while True:
-            item = yield r
-            seen.append(item)
-            r = '200 OK'
-
-    c = consumer()
-    c.send(None)
-    answered = sum(c.send(i) == '200 OK' for i in range(1, n + 1))
-    c.close()
-    return n if seen == list(range(1, n + 1)) and answered == n else 0
-
-
-BENCH = {  # (scenario, variant): (run, default n, unit, units a correct run does, modules needed)
-    ('pingpong', 'generators'): (bench_pingpong, 2, 'turns', lambda n: 2 * n, []),
-    ('producer-consumer', 'generators'): (bench_producer_consumer, 5, 'items', lambda n: n, []),
-}
-
-
-def bench(argv):
-    """The bench peer protocol (lessons/README.md): --peers lists what this
-    script runs; --json --scenario S --variant V runs one, as one JSON line."""
-    import argparse
-    import json
-
-    p = argparse.ArgumentParser()
-    p.add_argument("--peers", action="store_true")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--scenario")
-    p.add_argument("--variant")
-    p.add_argument("--n", type=int)
-    p.add_argument("--delay-ms", type=int, default=500)
-    p.add_argument("--clients", type=int)
-    a = p.parse_args(argv)
-    if a.peers:
-        for (scenario, variant), (_, _, _, _, needs) in BENCH.items():
-            print(json.dumps({"scenario": scenario, "variant": variant, "needs": needs}))
-        return 0
-    if (a.scenario, a.variant) not in BENCH:
-        print(json.dumps({"scenario": a.scenario, "backend": "python-%s" % a.variant, "ok": False,
-                          "wall_ms": 0, "error": "not run by this script"}))
-        return 1
-    run, default_n, unit, want, _ = BENCH[(a.scenario, a.variant)]
-    n = default_n if a.n is None else a.n
-    start = time.perf_counter()
-    items = run(n, a.delay_ms / 1000)
-    wall_ms = (time.perf_counter() - start) * 1000
-    ok = items == want(n)
-    print(json.dumps({"scenario": a.scenario, "backend": "python-%s" % a.variant, "n": n,
-                      "wall_ms": wall_ms, "ok": ok, "items": items, "unit": unit}))
-    return 0 if ok else 1
-
-
 if __name__ == '__main__':
-    if '--peers' in sys.argv or '--json' in sys.argv:
-        sys.exit(bench(sys.argv[1:]))
     print(list(countdown(3)))
     f = fibonacci()
     print([next(f) for _ in range(10)])

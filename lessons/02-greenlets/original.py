@@ -4,15 +4,18 @@
 Needs the greenlet package:  pip install greenlet
 Then:                        python3 lessons/02-greenlets/original.py
 """
-import json
+import os
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import peer  # noqa: E402  answers `corolab bench` when it asks (lessons/peer/)
+
+peer.offer("pingpong/greenlet")
 
 try:
     from greenlet import greenlet, getcurrent
-except ImportError:  # `--peers` must answer without it (lessons/README.md)
-    if "--peers" not in sys.argv:
-        sys.exit("this lesson needs the greenlet package: pip install greenlet")
+except ImportError:
+    sys.exit("this lesson needs the greenlet package: pip install greenlet")
 
 
 def classic_demo():
@@ -90,26 +93,7 @@ def pingpong(n=2, say=print):
     ping_g.switch()
 
 
-def bench(n):
-    """The `corolab bench` peer protocol: pingpong, timed, checked, one JSON line."""
-    printed = []
-    t = time.monotonic()
-    pingpong(n, say=printed.append)
-    took = time.monotonic() - t
-    want = [v for k in range(n) for v in ('%d%d' % (2 * k + 1, 2 * k + 2),
-                                         '%d%d' % (2 * n + 2 * k + 1, 2 * n + 2 * k + 2))]
-    ok = printed == want
-    print(json.dumps({"scenario": "pingpong", "backend": "python-greenlet", "n": n,
-                      "wall_ms": took * 1e3, "ok": ok, "items": len(printed), "unit": "turns"}))
-    return 0 if ok else 1
-
-
-if __name__ == '__main__' and "--peers" in sys.argv:
-    print(json.dumps({"scenario": "pingpong", "variant": "greenlet", "needs": ["greenlet"]}))
-elif __name__ == '__main__' and "--json" in sys.argv:
-    n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 2
-    sys.exit(bench(n))
-elif __name__ == '__main__':
+if __name__ == '__main__':
     print(classic_demo())
     print(ring(3, 2))
     print(cleanup_on_throw('shutting down'))

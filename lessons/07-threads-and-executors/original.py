@@ -2,18 +2,19 @@
 thread, call_soon_threadsafe and run_coroutine_threadsafe.
 
 Plain python3 (3.11+), no packages:  python3 original.py
-
-It is also corolab's Python peer for the `blocking` scenario
-(`python3 original.py --peers`; see lessons/README.md on the book branch).
 """
 
-import argparse
 import asyncio
 import concurrent.futures
-import json
+import os
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import peer  # noqa: E402  answers `corolab bench` when it asks (lessons/peer/)
+
+peer.offer("blocking/asyncio")
 
 START = time.monotonic()
 
@@ -99,49 +100,7 @@ def thread_demo():
     say("stopped the loop (call_soon_threadsafe(loop.stop)) and joined its thread")
 
 
-# --- the bench peer: the `blocking` scenario, through run_in_executor ---
-
-def blocking_asyncio(n, delay, workers):
-    async def main():
-        loop = asyncio.get_running_loop()
-        if workers:
-            loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(workers))
-        await asyncio.gather(*(loop.run_in_executor(None, time.sleep, delay) for _ in range(n)))
-        return n
-
-    return asyncio.run(main())
-
-
-def bench(argv):
-    p = argparse.ArgumentParser()
-    p.add_argument("--peers", action="store_true")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--scenario")
-    p.add_argument("--variant")
-    p.add_argument("--n", type=int, default=10)
-    p.add_argument("--delay-ms", type=int, default=100)
-    p.add_argument("--clients", type=int, default=None)
-    p.add_argument("--workers", type=int, default=None)
-    a = p.parse_args(argv)
-    if a.peers:
-        print(json.dumps({"scenario": "blocking", "variant": "asyncio", "needs": []}))
-        return 0
-    if (a.scenario, a.variant) != ("blocking", "asyncio"):
-        print(json.dumps({"scenario": a.scenario, "backend": f"python-{a.variant}", "ok": False,
-                          "error": "this script runs only blocking/asyncio"}))
-        return 1
-    start = time.perf_counter()
-    items = blocking_asyncio(a.n, a.delay_ms / 1000, a.workers)
-    wall_ms = (time.perf_counter() - start) * 1000
-    ok = items == a.n
-    print(json.dumps({"scenario": "blocking", "backend": "python-asyncio", "n": a.n, "wall_ms": wall_ms,
-                      "ok": ok, "items": items, "unit": "calls"}))
-    return 0 if ok else 1
-
-
 if __name__ == "__main__":
-    if "--peers" in sys.argv or "--json" in sys.argv:
-        sys.exit(bench(sys.argv[1:]))
     say("-- run_in_executor: blocking calls off the loop")
     asyncio.run(executor_demo())
     say("-- a loop in another thread")

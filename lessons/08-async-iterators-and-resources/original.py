@@ -6,8 +6,14 @@ Plain python3 (3.11+), no packages:  python3 original.py
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import peer  # noqa: E402  answers `corolab bench` when it asks (lessons/peer/)
+
+peer.offer()
 
 START = time.monotonic()
 
@@ -145,6 +151,4 @@ async def main():
 
 
 if __name__ == "__main__":
-    if "--peers" in sys.argv:
-        sys.exit(0)  # this lesson's original is a demo only: no bench peers
     asyncio.run(main())
