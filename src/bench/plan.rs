@@ -141,8 +141,14 @@ mod tests {
 
     #[test]
     fn unknown_scenarios_run_at_their_default_size() {
-        let s =
-            Scenario { name: "new-one", summary: "", default_n: 7, backends: &[Backend::Threads], run: fake };
+        let s = Scenario {
+            name: "new-one",
+            summary: "",
+            default_n: 7,
+            backends: &[Backend::Threads],
+            knobs: &[],
+            run: fake,
+        };
         let sizing = sizing(&s, true);
         assert_eq!(sizing.knobs.n, 7);
         assert_eq!(sizing.knobs.args(), ["--n", "7"]);

@@ -1,33 +1,36 @@
 //! `corolab run <scenario>`: one scenario on one backend, or on all of them.
 #![forbid(unsafe_code)]
 
-use corolab::scenarios::{self, Backend, Config, RunReport, Scenario};
+use corolab::scenarios::{self, Backend, Config, Knob, RunReport, Scenario};
 use corolab::trace::Axis;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = knob_help())]
 pub struct RunArgs {
     /// The scenario (`corolab run --list` names them).
     scenario: Option<String>,
     /// A backend, or `all` for every backend the scenario runs on.
     #[arg(long, short, default_value = "all")]
     backend: String,
+    // The knobs are read as signed numbers so that a negative one gets the
+    // scenario's range in its message, not clap's advice to write `-- -1`.
     /// The size of the run (rounds, items, tasks, requests).
-    #[arg(long)]
-    n: Option<u64>,
+    #[arg(long, allow_negative_numbers = true)]
+    n: Option<i64>,
     /// A latency in milliseconds (how long sleepers sleep, how slow a server is).
-    #[arg(long)]
-    delay_ms: Option<u64>,
+    #[arg(long, allow_negative_numbers = true)]
+    delay_ms: Option<i64>,
     /// Concurrent clients.
-    #[arg(long)]
-    clients: Option<u64>,
+    #[arg(long, allow_negative_numbers = true)]
+    clients: Option<i64>,
     /// Operations in flight at once.
-    #[arg(long)]
-    concurrency: Option<u64>,
+    #[arg(long, allow_negative_numbers = true)]
+    concurrency: Option<i64>,
     /// Worker threads for multi-threaded backends.
-    #[arg(long)]
-    workers: Option<usize>,
+    #[arg(long, allow_negative_numbers = true)]
+    workers: Option<i64>,
     /// Draw the timeline of who ran when.
     #[arg(long)]
     trace: bool,
@@ -63,14 +66,23 @@ pub fn run(args: RunArgs) -> i32 {
         Ok(b) => b,
         Err(message) => return super::usage_error(message),
     };
-    let config = Config {
-        n: args.n,
-        delay: args.delay_ms.map(Duration::from_millis),
-        clients: args.clients,
-        concurrency: args.concurrency,
-        workers: args.workers,
-        narrate: !args.json && !args.quiet,
-        trace: args.svg.is_some() || (args.trace && !args.json),
+    let knob =
+        |knob: Knob, value: Option<i64>| value.map(|v| scenario.check_knob(knob, v.into())).transpose();
+    let knobs = (|| {
+        Ok::<_, String>(Config {
+            n: knob(Knob::N, args.n)?,
+            delay: knob(Knob::DelayMs, args.delay_ms)?.map(Duration::from_millis),
+            clients: knob(Knob::Clients, args.clients)?,
+            concurrency: knob(Knob::Concurrency, args.concurrency)?,
+            workers: knob(Knob::Workers, args.workers)?.map(|w| w as usize),
+            narrate: !args.json && !args.quiet,
+            trace: args.svg.is_some() || (args.trace && !args.json),
+            ..Config::default()
+        })
+    })();
+    let config = match knobs {
+        Ok(config) => config,
+        Err(message) => return super::usage_error(message),
     };
     let several = args.backend == "all";
     let mut all_ok = true;
@@ -130,7 +142,50 @@ fn list() {
     for s in scenarios::SCENARIOS {
         let backends: Vec<&str> = s.backends.iter().map(|b| b.name()).collect();
         println!("{:<18} {}\n{:<18} backends: {}", s.name, s.summary, "", backends.join(", "));
+        let width = corolab::term::width().saturating_sub(19 + 7).max(20);
+        for (i, line) in pack(&knob_ranges(s), width).iter().enumerate() {
+            println!("{:<18} {} {line}", "", if i == 0 { "knobs:" } else { "      " });
+        }
     }
+}
+
+/// The knobs' ranges by scenario, for `corolab run --help`.
+fn knob_help() -> String {
+    let mut help =
+        String::from("Knob ranges (a value outside is refused; a knob a scenario does not read too):");
+    let width = corolab::term::width().saturating_sub(4).max(20);
+    for s in scenarios::SCENARIOS {
+        let mut items = knob_ranges(s);
+        if let Some(first) = items.first_mut() {
+            *first = format!("{}: {first}", s.name);
+        }
+        for (i, line) in pack(&items, width).iter().enumerate() {
+            help += &format!("\n  {}{line}", if i == 0 { "" } else { "    " });
+        }
+    }
+    help
+}
+
+/// `--n 1..=1,000,000` for each knob `scenario` reads.
+fn knob_ranges(scenario: &Scenario) -> Vec<String> {
+    scenario.knobs.iter().map(|r| r.describe()).collect()
+}
+
+/// `items` joined by ", " into lines of at most `width` characters, never
+/// splitting an item.
+fn pack(items: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let item = if i + 1 < items.len() { format!("{item},") } else { item.clone() };
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + item.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(&item);
+            }
+            _ => lines.push(item),
+        }
+    }
+    lines
 }
 
 /// The human-readable summary of one run, and its timeline if traced.

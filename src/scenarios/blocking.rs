@@ -14,7 +14,7 @@
 //! `COROLAB_AIO_DEBUG=1` to see debug mode name each offending task.
 #![forbid(unsafe_code)]
 
-use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use super::{Backend, Config, Knob, KnobRange, Outcome, Scenario, ScenarioError};
 use crate::aio::{self, ThreadPool};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -25,6 +25,11 @@ pub const SCENARIO: Scenario = Scenario {
     summary: "n blocking calls on the loop (serialised) vs through run_in_executor (overlapped)",
     default_n: 10,
     backends: &[Backend::Sequential, Backend::Aio],
+    knobs: &[
+        KnobRange::new(Knob::N, 1, 1_000),
+        KnobRange::new(Knob::DelayMs, 0, 10_000),
+        KnobRange::new(Knob::Workers, 1, 1_024),
+    ],
     run,
 };
 

@@ -24,7 +24,7 @@
 //! `--concurrency` requests in flight (10).
 #![forbid(unsafe_code)]
 
-use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use super::{Backend, Config, Knob, KnobRange, Outcome, Scenario, ScenarioError};
 use crate::http::{self, Client, ClientResponse, ServerConfig};
 use crate::trace::{self, State, Wait};
 use std::net::{SocketAddr, TcpStream};
@@ -36,6 +36,12 @@ pub const SCENARIO: Scenario = Scenario {
     summary: "fetch n pages from a slow local server (200 ms each), at most C in flight, checking every body",
     default_n: 20,
     backends: &[Backend::Sequential, Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
+    knobs: &[
+        KnobRange::new(Knob::N, 1, 10_000),
+        KnobRange::new(Knob::DelayMs, 0, 10_000),
+        KnobRange::new(Knob::Concurrency, 1, 1_000),
+        KnobRange::new(Knob::Workers, 1, 256),
+    ],
     run,
 };
 

@@ -18,7 +18,7 @@
 //! out of order fails the check.
 #![forbid(unsafe_code)]
 
-use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use super::{Backend, Config, Knob, KnobRange, Outcome, Scenario, ScenarioError};
 use crate::trace::{self, State, Wait};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -33,6 +33,11 @@ pub const SCENARIO: Scenario = Scenario {
     summary: "an echo server and C clients each sending n messages, every echo checked",
     default_n: 1000,
     backends: &[Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
+    knobs: &[
+        KnobRange::new(Knob::N, 1, 1_000_000),
+        KnobRange::new(Knob::Clients, 1, 1_000),
+        KnobRange::new(Knob::Workers, 1, 256),
+    ],
     run,
 };
 

@@ -8,8 +8,10 @@
 //! - [`Backend`]: the concurrency models, by the name the CLI uses
 //!   (defined in [`crate::backend`], re-exported here);
 //! - [`Config`]: the knobs (`--n`, `--delay-ms`, ...) and the narrator;
-//! - [`Scenario`]: a name, a summary, the backends it runs on, and its
-//!   `run` function;
+//! - [`Scenario`]: a name, a summary, the backends it runs on, the range
+//!   of each knob it reads ([`KnobRange`]), and its `run` function;
+//! - [`Narration`]: what a run prints as it goes, summarised past a
+//!   screenful;
 //! - [`run`]: runs one scenario on one backend, timed, measured and
 //!   optionally traced, and returns a [`RunReport`].
 //!
@@ -37,8 +39,9 @@ use crate::trace::{Recording, Trace};
 use std::fmt;
 use std::time::Duration;
 
-/// The knobs of a run. Each scenario documents which it reads; unset knobs
-/// take the scenario's defaults.
+/// The knobs of a run. Each scenario's [`Scenario::knobs`] says which it
+/// reads and the values each accepts; unset knobs take the scenario's
+/// defaults.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     /// The size of the run: rounds, items, tasks, requests.
@@ -55,6 +58,9 @@ pub struct Config {
     pub narrate: bool,
     /// Record trace events and return them in the report.
     pub trace: bool,
+    /// Where the narration goes: shared by every clone of this config, so
+    /// a run's tasks and threads count their lines together.
+    pub narration: Narration,
 }
 
 impl Config {
@@ -77,11 +83,73 @@ impl Config {
 
     /// Prints one line of narration, if narrating. Safe to call from any
     /// thread: lines are never torn, though lines from different threads
-    /// interleave in the order they happen.
+    /// interleave in the order they happen. Past [`Narration::HEAD`] lines
+    /// a run's narration is summarised (see [`Narration`]).
     pub fn say(&self, line: impl fmt::Display) {
         if self.narrate {
+            self.narration.say(line);
+        }
+    }
+}
+
+/// A run's narration, kept readable however large the run.
+///
+/// The first [`HEAD`](Self::HEAD) lines print as they happen; after that
+/// only the last [`TAIL`](Self::TAIL) are kept, and [`finish`](Self::finish)
+/// prints how many were left out, then those last lines. So
+/// `run sleepers --n 10000` shows how the run starts and how it ends in
+/// under fifty lines, not twenty thousand.
+#[derive(Clone, Debug, Default)]
+pub struct Narration(std::sync::Arc<std::sync::Mutex<Told>>);
+
+#[derive(Debug, Default)]
+struct Told {
+    lines: u64,
+    tail: std::collections::VecDeque<String>,
+}
+
+impl Narration {
+    /// Lines printed as they happen.
+    pub const HEAD: u64 = 30;
+    /// Lines kept and printed at the end once the head is used up.
+    pub const TAIL: usize = 10;
+
+    fn told(&self) -> std::sync::MutexGuard<'_, Told> {
+        // A panic mid-line leaves only a count and a queue of strings: fine.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Prints `line`, or keeps it for the tail.
+    pub fn say(&self, line: impl fmt::Display) {
+        let mut told = self.told();
+        told.lines += 1;
+        if told.lines <= Self::HEAD {
+            println!("{line}");
+        } else {
+            if told.tail.len() == Self::TAIL {
+                told.tail.pop_front();
+            }
+            told.tail.push_back(line.to_string());
+        }
+    }
+
+    /// How many lines were said so far.
+    pub fn lines(&self) -> u64 {
+        self.told().lines
+    }
+
+    /// Prints what the head left out, as a count and the last lines, and
+    /// starts over.
+    pub fn finish(&self) {
+        let mut told = self.told();
+        let left_out = told.lines.saturating_sub(Self::HEAD + told.tail.len() as u64);
+        if left_out > 0 {
+            println!("… {} more lines of narration not shown (--quiet for none) …", grouped(left_out));
+        }
+        for line in told.tail.drain(..) {
             println!("{line}");
         }
+        told.lines = 0;
     }
 }
 
@@ -145,6 +213,9 @@ pub struct Scenario {
     pub default_n: u64,
     /// The backends it runs on, in table order.
     pub backends: &'static [Backend],
+    /// The knobs it reads and the values each accepts; `corolab run`
+    /// refuses the others, and values outside.
+    pub knobs: &'static [KnobRange],
     /// Runs it on one backend. Called through [`run`], which times it.
     pub run: fn(Backend, &Config) -> Result<Outcome, ScenarioError>,
 }
@@ -152,6 +223,129 @@ pub struct Scenario {
 impl fmt::Debug for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scenario").field("name", &self.name).field("backends", &self.backends).finish()
+    }
+}
+
+/// A knob of [`Config`], by the flag that sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Knob {
+    /// `--n`: the size of the run.
+    N,
+    /// `--delay-ms`: a latency.
+    DelayMs,
+    /// `--clients`: concurrent clients.
+    Clients,
+    /// `--concurrency`: operations in flight.
+    Concurrency,
+    /// `--workers`: threads of a multi-threaded backend.
+    Workers,
+}
+
+impl Knob {
+    /// Every knob, in the order `--help` lists them.
+    pub const ALL: &'static [Knob] =
+        &[Knob::N, Knob::DelayMs, Knob::Clients, Knob::Concurrency, Knob::Workers];
+
+    /// The command-line flag.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Knob::N => "--n",
+            Knob::DelayMs => "--delay-ms",
+            Knob::Clients => "--clients",
+            Knob::Concurrency => "--concurrency",
+            Knob::Workers => "--workers",
+        }
+    }
+
+    /// The knob's value in `config`, if set.
+    pub fn get(self, config: &Config) -> Option<u64> {
+        match self {
+            Knob::N => config.n,
+            Knob::DelayMs => config.delay.map(|d| d.as_millis().try_into().unwrap_or(u64::MAX)),
+            Knob::Clients => config.clients,
+            Knob::Concurrency => config.concurrency,
+            Knob::Workers => config.workers.map(|w| w as u64),
+        }
+    }
+}
+
+/// The values one knob accepts in one scenario, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnobRange {
+    /// Which knob.
+    pub knob: Knob,
+    /// The smallest value.
+    pub min: u64,
+    /// The largest value: past it a run would take hours, exhaust memory
+    /// or a system limit, or print more than anyone reads.
+    pub max: u64,
+}
+
+impl KnobRange {
+    /// `knob` from `min` to `max`.
+    pub const fn new(knob: Knob, min: u64, max: u64) -> KnobRange {
+        KnobRange { knob, min, max }
+    }
+
+    /// `--n 1..=1,000,000`.
+    pub fn describe(&self) -> String {
+        format!("{} {}..={}", self.knob.flag(), grouped(self.min), grouped(self.max))
+    }
+}
+
+/// `1000000` as `1,000,000`.
+pub fn grouped(x: u64) -> String {
+    let digits = x.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Scenario {
+    /// The range of `knob`, or `None` when this scenario does not read it.
+    pub fn range(&self, knob: Knob) -> Option<&KnobRange> {
+        self.knobs.iter().find(|r| r.knob == knob)
+    }
+
+    /// Checks a value the user gave for `knob` (as a signed number, so a
+    /// negative one gets a message that fits): a one-line reason when it
+    /// is outside the scenario's range or the scenario does not read it.
+    pub fn check_knob(&self, knob: Knob, value: i128) -> Result<u64, String> {
+        let Some(range) = self.range(knob) else {
+            let reads: Vec<&str> = self.knobs.iter().map(|r| r.knob.flag()).collect();
+            return Err(format!(
+                "{} does not read {} (it reads {})",
+                self.name,
+                knob.flag(),
+                reads.join(", ")
+            ));
+        };
+        match u64::try_from(value) {
+            Ok(v) if (range.min..=range.max).contains(&v) => Ok(v),
+            _ => Err(format!(
+                "{} for {} must be from {} to {} (got {value})",
+                knob.flag(),
+                self.name,
+                grouped(range.min),
+                grouped(range.max)
+            )),
+        }
+    }
+
+    /// Checks every knob `config` sets that this scenario reads against
+    /// its range (knobs it does not read are left to the caller).
+    pub fn check(&self, config: &Config) -> Result<(), String> {
+        for range in self.knobs {
+            if let Some(value) = range.knob.get(config) {
+                self.check_knob(range.knob, value.into())?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -217,15 +411,18 @@ pub struct RunReport {
 /// clock (and the trace recorder, if `config.trace`), runs, and reports.
 pub fn run(scenario: &'static Scenario, backend: Backend, config: &Config) -> RunReport {
     let n = config.n.unwrap_or(scenario.default_n);
-    let config = Config { n: Some(n), ..config.clone() };
+    let config = Config { n: Some(n), narration: Narration::default(), ..config.clone() };
     let recording = config.trace.then(Recording::start);
     let meter = Meter::start();
-    let result = if scenario.backends.contains(&backend) {
+    let result = if let Err(why) = scenario.check(&config) {
+        Err(ScenarioError::Failed(why))
+    } else if scenario.backends.contains(&backend) {
         (scenario.run)(backend, &config)
     } else {
         Err(ScenarioError::Unsupported { scenario: scenario.name, backend })
     };
     let measured = meter.stop();
+    config.narration.finish();
     let trace = recording.map(Recording::finish);
     let wall_ms = measured.wall.as_secs_f64() * 1e3;
     let (ok, items, unit, detail, error) = match result {

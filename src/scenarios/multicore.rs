@@ -14,7 +14,7 @@
 //! seeds' aiomultiprocess). Checksums are verified by recomputation.
 #![forbid(unsafe_code)]
 
-use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use super::{Backend, Config, Knob, KnobRange, Outcome, Scenario, ScenarioError};
 use crate::aio;
 use std::time::Instant;
 
@@ -24,6 +24,7 @@ pub const SCENARIO: Scenario = Scenario {
     summary: "CPU-bound items on one aio loop vs an aio::Pool of loops, one per core",
     default_n: 8,
     backends: &[Backend::Sequential, Backend::Aio],
+    knobs: &[KnobRange::new(Knob::N, 1, 1_000), KnobRange::new(Knob::Workers, 1, 256)],
     run,
 };
 

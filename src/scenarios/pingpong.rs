@@ -10,7 +10,7 @@
 //! [`expected`]: a worker that ran out of turn fails the run.
 #![forbid(unsafe_code)]
 
-use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use super::{Backend, Config, Knob, KnobRange, Outcome, Scenario, ScenarioError};
 use crate::trace::{self, State, Wait};
 
 /// The scenario's entry in the registry.
@@ -26,6 +26,7 @@ pub const SCENARIO: Scenario = Scenario {
         Backend::May,
         Backend::Aio,
     ],
+    knobs: &[KnobRange::new(Knob::N, 1, 1_000_000), KnobRange::new(Knob::Workers, 1, 256)],
     run,
 };
 

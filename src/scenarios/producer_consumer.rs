@@ -18,7 +18,7 @@
 //! producer got; [`check`] verifies both.
 #![forbid(unsafe_code)]
 
-use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use super::{Backend, Config, Knob, KnobRange, Outcome, Scenario, ScenarioError};
 use crate::trace::{self, State, Wait};
 
 /// The scenario's entry in the registry.
@@ -34,6 +34,7 @@ pub const SCENARIO: Scenario = Scenario {
         Backend::May,
         Backend::Aio,
     ],
+    knobs: &[KnobRange::new(Knob::N, 0, 1_000_000), KnobRange::new(Knob::Workers, 1, 256)],
     run,
 };
 

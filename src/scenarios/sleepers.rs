@@ -15,7 +15,7 @@
 //! compares with N × D.
 #![forbid(unsafe_code)]
 
-use super::{Backend, Config, Outcome, Scenario, ScenarioError};
+use super::{Backend, Config, Knob, KnobRange, Outcome, Scenario, ScenarioError};
 use crate::trace::{self, State, Wait};
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,11 @@ pub const SCENARIO: Scenario = Scenario {
     summary: "N tasks each sleep D, then all are joined: sequential takes N x D, concurrent about D",
     default_n: 10,
     backends: &[Backend::Sequential, Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
+    knobs: &[
+        KnobRange::new(Knob::N, 1, 1_000_000),
+        KnobRange::new(Knob::DelayMs, 0, 60_000),
+        KnobRange::new(Knob::Workers, 1, 256),
+    ],
     run,
 };
 
