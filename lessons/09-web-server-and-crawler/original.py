@@ -23,7 +23,7 @@ from urllib.parse import unquote
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import peer  # noqa: E402  answers `corolab bench` when it asks (lessons/peer/)
 
-peer.offer()
+peer.offer("crawl/asyncio")
 
 PORT = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 8080
 INDEX = b"<!doctype html><h1>corolab</h1><a href='/hello/world'>/hello/{name}</a> <a href='/data'>/data</a>\n"

@@ -20,7 +20,7 @@ monkey patching):
 `offer` returns at once when neither flag is given, so the lesson runs as
 it always did; with one of them it answers and exits. The work each row
 does lives here, one file per scenario as in src/scenarios/ (pingpong.py,
-producer_consumer.py, sleepers.py, echo.py, blocking.py), each variant
+producer_consumer.py, sleepers.py, echo.py, blocking.py, crawl.py), each variant
 written the way that Python model would write it.
 """
 
@@ -37,6 +37,7 @@ SCENARIOS = {
     "sleepers": "sleepers",
     "echo": "echo",
     "blocking": "blocking",
+    "crawl": "crawl",
 }
 
 # variant -> modules outside the standard library it needs

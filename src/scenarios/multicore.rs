@@ -33,8 +33,8 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let loops = config.workers.unwrap_or(cores).max(1);
     match backend {
-        Backend::Sequential => self::aio(n, 1, MULTICORE_ROUNDS, config),
-        Backend::Aio => self::aio(n, loops.max(2), MULTICORE_ROUNDS, config),
+        Backend::Sequential => aio(n, 1, MULTICORE_ROUNDS, config),
+        Backend::Aio => aio(n, loops.max(2), MULTICORE_ROUNDS, config),
         _ => Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     }
 }
