@@ -152,7 +152,7 @@ fn list() {
 /// The knobs' ranges by scenario, for `corolab run --help`.
 fn knob_help() -> String {
     let mut help =
-        String::from("Knob ranges (a value outside is refused; a knob a scenario does not read too):");
+        String::from("Knob ranges by scenario (values outside, and knobs not listed, are refused):");
     let width = corolab::term::width().saturating_sub(4).max(20);
     for s in scenarios::SCENARIOS {
         let mut items = knob_ranges(s);
