@@ -444,3 +444,44 @@ pub fn run(scenario: &'static Scenario, backend: Backend, config: &Config) -> Ru
         trace,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narration_keeps_the_head_and_the_tail_and_counts_the_rest() {
+        let narration = Narration::default();
+        let total = Narration::HEAD + 100;
+        for i in 0..total {
+            narration.say(i);
+        }
+        assert_eq!(narration.lines(), total);
+        let tail: Vec<String> = narration.told().tail.iter().cloned().collect();
+        let want: Vec<String> = (total - Narration::TAIL as u64..total).map(|i| i.to_string()).collect();
+        assert_eq!(tail, want);
+        narration.finish();
+        assert_eq!(narration.lines(), 0);
+        assert!(narration.told().tail.is_empty());
+    }
+
+    #[test]
+    fn clones_of_a_config_share_one_narration() {
+        let config = Config { narrate: true, ..Config::default() };
+        let clone = config.clone();
+        config.say("one");
+        clone.say("two");
+        assert_eq!(config.narration.lines(), 2);
+    }
+
+    #[test]
+    fn knob_ranges_include_both_ends() {
+        let sleepers = find("sleepers").unwrap();
+        assert_eq!(sleepers.check_knob(Knob::N, 1), Ok(1));
+        assert_eq!(sleepers.check_knob(Knob::N, 1_000_000), Ok(1_000_000));
+        assert!(sleepers.check_knob(Knob::N, 0).unwrap_err().contains("from 1 to 1,000,000 (got 0)"));
+        assert!(sleepers.check_knob(Knob::Clients, 3).unwrap_err().contains("does not read --clients"));
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(1_024), "1,024");
+    }
+}
