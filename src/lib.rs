@@ -25,8 +25,8 @@
 //! layer can be read knowing only what is under it:
 //!
 //! ```text
-//!  tools        cli      bench     lessons     trace rendering     svg
-//!                 |        |                   (trace/terminal.rs, trace/svg.rs)
+//!  tools        cli      bench     lessons     svg     trace rendering
+//!                 |        |
 //!  scenarios    scenarios: one file per scenario, every backend side by side
 //!                 |
 //!  servers      http (the app, its routes, a server per backend)   echo
@@ -48,7 +48,9 @@
 //!   server (`crawl` does), a server never runs a scenario;
 //! - scenarios run the lessons' workloads on every model and check them;
 //! - tools run, time, draw and teach: the `corolab` binary is a thin
-//!   layer of parsing and printing over them.
+//!   layer of parsing and printing over them; trace rendering is
+//!   `trace/terminal.rs` and `trace/svg.rs`, drawing what the foundation
+//!   `trace` recorded.
 //!
 //! `tests/layers.rs` reads every source file and fails on a reference to a
 //! higher layer or on a cycle, naming the file and line.
