@@ -62,7 +62,7 @@
 use super::event_loop::{Inner, current};
 use super::iter::AsyncIterator;
 use super::task::trace_wait;
-use crate::reactor::{Interest, Mode};
+use crate::reactor::Interest;
 use crate::trace::Wait;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
@@ -142,7 +142,7 @@ impl<T: AsFd> Source<T> {
 /// `io` must be deleted from the poller before it is closed.
 unsafe fn add(inner: &Inner, io: &impl AsFd, key: usize) -> io::Result<()> {
     // SAFETY: forwarded to our caller (this function's contract).
-    unsafe { inner.remote.poller.add_with_mode(io, key, Interest::BOTH, Mode::Edge) }
+    unsafe { inner.remote.poller.add_edge(io, key, Interest::BOTH) }
 }
 
 impl<T: AsFd> Drop for Source<T> {

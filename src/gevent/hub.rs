@@ -58,7 +58,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::greenlet::{self, Greenlet};
-use crate::reactor::{Events, Interest, Poller, TimerId, Timers};
+use crate::reactor::{Direction, Events, Interest, Poller, Slots, TimerId, Timers};
 use crate::trace::{self, LazyTask, State, Wait};
 
 /// Why a parked task was made ready.
@@ -228,15 +228,6 @@ enum TimerEntry {
     Timeout(Rc<Task>, u64),
 }
 
-/// The reactor's record of one registered socket: who waits to read and
-/// who waits to write.
-#[derive(Default)]
-struct IoSlot {
-    reader: Option<Token>,
-    writer: Option<Token>,
-    armed: bool,
-}
-
 /// A thread's hub. See the module docs.
 pub(crate) struct Hub {
     greenlet: Greenlet,
@@ -245,10 +236,9 @@ pub(crate) struct Hub {
     ready: RefCell<VecDeque<Rc<Task>>>,
     timers: RefCell<Timers<TimerEntry>>,
     poller: Poller,
-    io: RefCell<Vec<Option<IoSlot>>>,
-    free_keys: RefCell<Vec<usize>>,
-    /// Sockets with a greenlet waiting on them (so epoll may wake someone).
-    armed: Cell<usize>,
+    /// Who waits on each registered socket; its `waiting()` counts the
+    /// sockets a greenlet waits on (so epoll may wake someone).
+    io: RefCell<Slots<Token>>,
     next_number: Cell<u64>,
     trace: LazyTask,
 }
@@ -297,9 +287,7 @@ fn make_hub() -> &'static Hub {
         ready: RefCell::new(VecDeque::new()),
         timers: RefCell::new(Timers::new()),
         poller,
-        io: RefCell::new(Vec::new()),
-        free_keys: RefCell::new(Vec::new()),
-        armed: Cell::new(0),
+        io: RefCell::new(Slots::new()),
         next_number: Cell::new(1),
         trace: LazyTask::new(),
     }));
@@ -501,7 +489,7 @@ impl Hub {
     fn poll(&self, events: &mut Events) {
         let busy = !self.ready.borrow().is_empty();
         let has_timers = !self.timers.borrow().is_empty();
-        let armed = self.armed.get() > 0;
+        let armed = self.io.borrow().waiting() > 0;
         if busy && !has_timers && !armed {
             return;
         }
@@ -555,43 +543,27 @@ impl Hub {
     /// # Safety
     ///
     /// `source` must stay open until [`Hub::deregister`] is called with the
-    /// key (see [`Poller::add`]).
+    /// key (see [`Poller::add_edge`]).
     pub(crate) unsafe fn register(&self, source: &impl AsFd) -> io::Result<usize> {
-        let key = match self.free_keys.borrow_mut().pop() {
-            Some(key) => key,
-            None => {
-                let mut io = self.io.borrow_mut();
-                io.push(None);
-                io.len() - 1
-            }
-        };
+        let key = self.io.borrow_mut().insert();
         // Edge-triggered, both directions, registered once: a wait costs no
         // `epoll_ctl` (see `Poller::add_edge`), because every wait here
         // follows an operation that returned `WouldBlock`.
         // SAFETY: forwarded from this function's contract.
-        match unsafe { self.poller.add_edge(source, key, Interest::BOTH) } {
-            Ok(()) => {
-                self.io.borrow_mut()[key] = Some(IoSlot::default());
-                Ok(key)
-            }
-            Err(e) => {
-                self.free_keys.borrow_mut().push(key);
-                Err(e)
-            }
+        let added = unsafe { self.poller.add_edge(source, key, Interest::BOTH) };
+        if let Err(e) = added {
+            self.io.borrow_mut().remove(key);
+            return Err(e);
         }
+        Ok(key)
     }
 
     /// Removes a socket from the reactor, before it is closed.
     pub(crate) fn deregister(&self, key: usize, source: &impl AsFd) {
-        // (`armed` is kept exact for sockets that close with a waiter.)
         let _ = self.poller.delete(source);
-        let slot = self.io.borrow_mut().get_mut(key).and_then(Option::take);
-        if let Some(slot) = slot {
-            if slot.armed {
-                self.armed.set(self.armed.get() - 1);
-            }
-            self.free_keys.borrow_mut().push(key);
-        }
+        // A greenlet still parked on it (killed, or woken by a timeout) left
+        // a stale token: dropping it is all there is to do.
+        self.io.borrow_mut().remove(key);
     }
 
     // ANCHOR: wait_io
@@ -613,21 +585,18 @@ impl Hub {
         deadline: Option<Instant>,
     ) -> io::Result<Wake> {
         let token = self.token();
+        let direction = if interest.read { Direction::Read } else { Direction::Write };
         {
             let mut io = self.io.borrow_mut();
-            let slot = io.get_mut(key).and_then(Option::as_mut).expect("a registered socket has a slot");
-            let place = if interest.read { &mut slot.reader } else { &mut slot.writer };
-            if place.as_ref().is_some_and(|t| t.is_live() && !t.is_for(&token.task)) {
+            assert!(io.contains(key), "a registered socket has a slot");
+            if io.waiter(key, direction).is_some_and(|t| t.is_live() && !t.is_for(&token.task)) {
                 return Err(io::Error::new(
                     io::ErrorKind::ResourceBusy,
                     "another greenlet is already waiting on this socket in this direction",
                 ));
             }
-            *place = Some(token);
-            if !slot.armed {
-                slot.armed = true;
-                self.armed.set(self.armed.get() + 1);
-            }
+            // The token it replaces, if any, is stale (checked above).
+            let _ = io.park(key, direction, token);
         }
         let why = match deadline {
             None => self.park(Wait::Io),
@@ -644,15 +613,7 @@ impl Hub {
     /// reader and its writer (a task woken needlessly tries its operation
     /// again and parks again).
     fn io_ready(&self, key: usize) {
-        let (reader, writer) = {
-            let mut io = self.io.borrow_mut();
-            let Some(Some(slot)) = io.get_mut(key) else { return };
-            if slot.armed {
-                slot.armed = false;
-                self.armed.set(self.armed.get() - 1);
-            }
-            (slot.reader.take(), slot.writer.take())
-        };
+        let (reader, writer) = self.io.borrow_mut().take_ready(key);
         for token in [reader, writer].into_iter().flatten() {
             self.wake(&token, Wake::Woken);
         }

@@ -1,5 +1,5 @@
-//! The reactor: readiness from epoll and a timer heap, shared by the event
-//! loops (`aio`) and the hub (`gevent`).
+//! The reactor: readiness from epoll, a timer heap and a slot table, shared
+//! by the event loops (`aio`) and the hub (`gevent`).
 //!
 //! A coroutine runtime spends most of its life waiting for one of three
 //! things: a socket to become readable or writable, a deadline to pass, or
@@ -7,28 +7,33 @@
 //! nothing about who is waiting: it deals in plain `usize` keys and opaque
 //! timer values. Each runtime puts its own meaning on top:
 //!
-//! - the `aio` loop maps a key to the [`Waker`](std::task::Waker)s of the
-//!   tasks parked on that socket, and stores `Waker`s (or callbacks) in
+//! - the `aio` loop parks a task's [`Waker`](std::task::Waker) in the
+//!   [`Slots`] of a socket's key, and stores `Waker`s (or callbacks) in
 //!   [`Timers`];
-//! - the `gevent` hub maps a key to the greenlet parked on it, and stores
-//!   greenlets in [`Timers`].
+//! - the `gevent` hub parks a greenlet's *wake token* (task, park number) in
+//!   the same [`Slots`], and stores wake tokens and timeouts in [`Timers`].
 //!
 //! The difference between the models is then only how a waiting coroutine is
 //! parked and resumed, which is the point the lessons make.
 //!
-//! # The two halves
+//! # The three parts
 //!
 //! [`Poller`] wraps the `polling` crate (epoll on Linux). A socket is
-//! registered once under a key; interest is *oneshot* by default (the `aio`
-//! loop uses [`Mode::Edge`] instead, see [`Poller`]'s module): after the reactor
-//! reports the socket ready, the interest is switched off until the runtime
-//! asks again with [`Poller::modify`]. Oneshot costs one `epoll_ctl` per wait,
-//! but it cannot lose or duplicate a wakeup: the kernel re-checks readiness
-//! when the interest is re-armed, so "try the read, it would block, arm the
-//! interest" never misses data that arrived in between. [`Poller::notify`]
-//! wakes a [`Poller::wait`] sleeping on another thread; that is how work
-//! handed over from other threads (`call_soon_threadsafe`, a finished
-//! executor job) reaches a sleeping loop.
+//! registered once under a key, for both directions, *edge-triggered*
+//! ([`Poller::add_edge`]): its registration never changes until it closes,
+//! and the poller reports it each time it becomes readable or writable. A
+//! runtime therefore always tries the operation first and parks only on
+//! `WouldBlock`; the poller's module says why nothing is lost that way on
+//! a single-threaded loop, and what a multi-threaded runtime does instead.
+//! [`Poller::notify`] wakes a [`Poller::wait`] sleeping on another thread;
+//! that is how work handed over from other threads
+//! (`call_soon_threadsafe`, a finished executor job) reaches a sleeping
+//! loop.
+//!
+//! [`Slots`] is the other half of a registration: key to who waits to read
+//! and who waits to write, with a free list so keys are reused, and a count
+//! of the slots someone waits on ([`Slots::waiting`]), so a loop knows
+//! whether blocking in the poller could wake anyone.
 //!
 //! [`Timers`] is a binary heap of `(deadline, sequence)` pairs beside a slab
 //! of values. Equal deadlines fire in insertion order (the sequence number
@@ -52,7 +57,7 @@
 //! A whole (tiny) runtime turn, with a socket and a timer:
 //!
 //! ```
-//! use corolab::reactor::{Events, Interest, Poller, Timers};
+//! use corolab::reactor::{Direction, Events, Interest, Poller, Slots, Timers};
 //! use std::io::Write;
 //! use std::time::{Duration, Instant};
 //!
@@ -62,25 +67,34 @@
 //! server.set_nonblocking(true)?;
 //!
 //! let poller = Poller::new()?;
+//! let mut slots = Slots::new();
+//! let key = slots.insert();
 //! // SAFETY: `server` is deleted from the poller before it is dropped.
-//! unsafe { poller.add(&server, 0, Interest::READ)? };
+//! unsafe { poller.add_edge(&server, key, Interest::READ)? };
+//! // A "task" tried to read, got `WouldBlock`, and parks on the socket.
+//! slots.park(key, Direction::Read, "reader").unwrap();
 //! let mut timers = Timers::new();
 //! timers.insert(Instant::now() + Duration::from_millis(1), "tick");
 //! client.write_all(b"hello")?;
 //!
 //! let mut events = Events::new();
-//! let mut seen = Vec::new();
-//! while seen.len() < 2 {
+//! let mut woken = Vec::new();
+//! while woken.len() < 2 {
 //!     let timeout = timers.next_deadline().map(|d| d.saturating_duration_since(Instant::now()));
 //!     poller.wait(&mut events, timeout)?;
-//!     seen.extend(events.iter().map(|r| if r.readable { "readable" } else { "?" }));
+//!     for ready in events.iter() {
+//!         let (reader, writer) = slots.take_ready(ready.key);
+//!         woken.extend(reader.into_iter().chain(writer));
+//!     }
 //!     while let Some(name) = timers.pop_due(Instant::now()) {
-//!         seen.push(name);
+//!         woken.push(name);
 //!     }
 //! }
-//! seen.sort();
-//! assert_eq!(seen, ["readable", "tick"]);
+//! woken.sort();
+//! assert_eq!(woken, ["reader", "tick"]);
+//! assert_eq!(slots.waiting(), 0);
 //! poller.delete(&server)?;
+//! slots.remove(key);
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
@@ -95,6 +109,6 @@ mod poller;
 mod slots;
 mod timers;
 
-pub use poller::{Events, Interest, Mode, Poller, RESERVED_KEY, Readiness};
+pub use poller::{Events, Interest, Poller, RESERVED_KEY, Readiness};
 pub use slots::{Direction, Slot, Slots};
 pub use timers::{TimerId, Timers};

@@ -1,19 +1,31 @@
-//! [`Poller`]: sockets registered under keys, oneshot readiness, and a
-//! cross-thread wakeup.
+//! [`Poller`]: sockets registered under keys, edge-triggered readiness, and
+//! a cross-thread wakeup.
 //!
 //! A thin layer over `polling::Poller` that fixes the choices corolab's
-//! runtimes share: interest is oneshot by default (re-armed with
-//! [`Poller::modify`] after each event), a wait interrupted by a signal is
-//! an empty wait rather than an error, and the key `usize::MAX` is reserved
-//! (`polling` uses it for [`Poller::notify`]).
+//! runtimes share: a source is registered once, for both directions,
+//! *edge-triggered* ([`Poller::add_edge`]); a wait interrupted by a signal
+//! is an empty wait rather than an error; and the key `usize::MAX` is
+//! reserved (`polling` uses it for [`Poller::notify`]).
 //!
-//! [`Mode::Edge`] is the other choice, for a runtime that always tries the
-//! system call before it parks: the source is registered once for both
-//! directions and reports each new readiness, with no `epoll_ctl` per wait.
-//! It is safe only if no event can slip between the failed try and the
-//! parking, which holds when the thread that parks is the thread that
-//! waits on the poller (a single-threaded loop or hub): events are then
-//! only handled between task steps.
+//! # Why edge-triggered
+//!
+//! Edge-triggered interest stays on after each event, and an event is
+//! reported when readiness *changes* (new data, new buffer space, a peer's
+//! close), not for as long as it lasts. So a runtime registers a socket
+//! once and never touches its registration again until it closes: no
+//! `epoll_ctl` per wait. The price is a rule the runtime must keep: it
+//! parks on a socket only after the operation returned `WouldBlock` (so
+//! the next change is one it will hear about), and no event may slip
+//! between that failed try and the parking. Both of corolab's runtimes
+//! keep it by construction: the thread that parks a task is the thread
+//! that waits on the poller, and it handles events only between task
+//! steps.
+//!
+//! A multi-threaded runtime, where another thread may be waiting on the
+//! poller while a task tries its read, usually registers *oneshot* instead
+//! (one event, then silent until re-armed with an `epoll_ctl`): the re-arm
+//! makes the kernel check the level again, so no wakeup is lost whoever
+//! waits. corolab has no such runtime, so it has no oneshot path.
 
 use std::io;
 use std::os::fd::AsFd;
@@ -31,8 +43,6 @@ pub struct Interest {
 }
 
 impl Interest {
-    /// No interest: registered, but silent.
-    pub const NONE: Interest = Interest { read: false, write: false };
     /// Readable only.
     pub const READ: Interest = Interest { read: true, write: false };
     /// Writable only.
@@ -40,30 +50,9 @@ impl Interest {
     /// Readable or writable.
     pub const BOTH: Interest = Interest { read: true, write: true };
 
-    /// Whether neither direction is wanted.
-    pub fn is_none(self) -> bool {
-        !self.read && !self.write
-    }
-
-    /// Both interests combined.
-    pub fn union(self, other: Interest) -> Interest {
-        Interest { read: self.read || other.read, write: self.write || other.write }
-    }
-
     fn event(self, key: usize) -> polling::Event {
         polling::Event::new(key, self.read, self.write)
     }
-}
-
-/// How a registered source reports readiness.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Mode {
-    /// One event, then silent until [`Poller::modify`] re-arms it.
-    #[default]
-    Oneshot,
-    /// An event each time the source *becomes* ready in an interesting
-    /// direction; never re-armed (see the module docs for when it is safe).
-    Edge,
 }
 
 /// One report from [`Poller::wait`]: the source under `key` is ready.
@@ -141,8 +130,12 @@ impl Poller {
         Ok(Poller { inner: polling::Poller::new()? })
     }
 
-    /// Registers `source` under `key` with a first (oneshot) interest.
-    /// [`Interest::NONE`] registers it silently, to be armed later.
+    /// Registers `source` under `key` *edge-triggered*, for `interest`
+    /// (runtimes ask for [`Interest::BOTH`]): interest stays on after each
+    /// event, and an event is reported each time the source *becomes* ready
+    /// in a direction asked for, not for as long as it stays ready. Park on
+    /// a source only after its operation returned `WouldBlock` (see the
+    /// module docs for why that loses nothing).
     ///
     /// # Safety
     ///
@@ -156,66 +149,12 @@ impl Poller {
     /// # Panics
     ///
     /// If `key` is [`RESERVED_KEY`].
-    pub unsafe fn add(&self, source: &impl AsFd, key: usize, interest: Interest) -> io::Result<()> {
-        // SAFETY: the same contract as ours, passed on.
-        unsafe { self.add_with_mode(source, key, interest, Mode::Oneshot) }
-    }
-
-    /// [`Poller::add`] with a choice of [`Mode`].
-    ///
-    /// # Safety
-    ///
-    /// As for [`Poller::add`]: `source` must be deleted before it is closed.
-    ///
-    /// # Panics
-    ///
-    /// If `key` is [`RESERVED_KEY`].
-    pub unsafe fn add_with_mode(
-        &self,
-        source: &impl AsFd,
-        key: usize,
-        interest: Interest,
-        mode: Mode,
-    ) -> io::Result<()> {
-        assert_ne!(key, RESERVED_KEY, "usize::MAX is the poller's notify key");
-        let fd = source.as_fd();
-        let mode = match mode {
-            Mode::Oneshot => polling::PollMode::Oneshot,
-            Mode::Edge => polling::PollMode::Edge,
-        };
-        // SAFETY: the caller promises (this function's contract) to delete
-        // the source before closing it, which is `polling::Poller::add`'s
-        // requirement.
-        unsafe { self.inner.add_with_mode(&fd, interest.event(key), mode) }
-    }
-
-    /// Registers `source` under `key` *edge-triggered*: interest stays on
-    /// after each event, and an event is reported when readiness changes
-    /// (new data, new buffer space), not for as long as it lasts. A runtime
-    /// that always tries the operation before it parks (and parks only on
-    /// `WouldBlock`) loses nothing this way and saves the `epoll_ctl` that
-    /// re-arming oneshot interest costs on every wait; the gevent hub
-    /// registers its sockets like this.
-    ///
-    /// # Safety
-    ///
-    /// As [`Poller::add`]: `source` must stay open until it is deleted.
-    ///
-    /// # Panics
-    ///
-    /// If `key` is [`RESERVED_KEY`].
     pub unsafe fn add_edge(&self, source: &impl AsFd, key: usize, interest: Interest) -> io::Result<()> {
         assert_ne!(key, RESERVED_KEY, "usize::MAX is the poller's notify key");
         let fd = source.as_fd();
         // SAFETY: the caller promises (this function's contract) to delete
         // the source before closing it, which is `polling`'s requirement.
         unsafe { self.inner.add_with_mode(&fd, interest.event(key), polling::PollMode::Edge) }
-    }
-
-    /// Sets the interest of a registered source (re-arming it after an
-    /// event, since interest is oneshot).
-    pub fn modify(&self, source: &impl AsFd, key: usize, interest: Interest) -> io::Result<()> {
-        self.inner.modify(source.as_fd(), interest.event(key))
     }
 
     /// Removes a registered source. Call it before the source is closed.
@@ -225,7 +164,8 @@ impl Poller {
 
     /// Waits until a source is ready, `timeout` passes (`None`: no limit),
     /// or [`Poller::notify`] is called, and returns how many reports
-    /// `events` now holds. Each reported source's interest is now off.
+    /// `events` now holds. A reported source stays registered with the same
+    /// interest: it is reported again at its next change, not before.
     ///
     /// A wait interrupted by a signal returns `Ok(0)`, like a timeout: the
     /// runtime looks at its timers and queues and waits again.
@@ -264,46 +204,55 @@ mod tests {
     }
 
     #[test]
-    fn reports_readable_under_its_key_once_per_arming() {
+    fn reports_readable_under_its_key_once_per_arrival() {
         let poller = Poller::new().unwrap();
         let (mut a, mut b) = pair();
         // SAFETY: `b` is deleted below, before it is dropped.
-        unsafe { poller.add(&b, 7, Interest::READ) }.unwrap();
+        unsafe { poller.add_edge(&b, 7, Interest::READ) }.unwrap();
         let mut events = Events::new();
-
         assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0, "nothing sent yet");
-        a.write_all(b"x").unwrap();
-        poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
-        let got: Vec<Readiness> = events.iter().collect();
-        assert_eq!(got, [Readiness { key: 7, readable: true, writable: false }]);
-
-        // Oneshot: still readable (the byte is unread), but not re-armed.
-        poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
-        assert!(events.is_empty(), "interest should be off after one event: {events:?}");
-
-        // Re-arming reports the level again, so nothing is lost.
-        poller.modify(&b, 7, Interest::READ).unwrap();
-        poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
-        assert_eq!(events.len(), 1);
-        let mut buf = [0; 1];
-        b.read_exact(&mut buf).unwrap();
+        let mut buf = [0; 8];
+        for round in 0..3 {
+            a.write_all(b"x").unwrap();
+            poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
+            let got: Vec<Readiness> = events.iter().collect();
+            assert_eq!(got, [Readiness { key: 7, readable: true, writable: false }], "round {round}");
+            // Edge: the byte is still unread, but the level is not re-reported.
+            poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
+            assert!(events.is_empty(), "round {round}: reported again without a change: {events:?}");
+            assert_eq!(b.read(&mut buf).unwrap(), 1);
+        }
         poller.delete(&b).unwrap();
     }
 
     #[test]
-    fn reports_writable_when_asked() {
+    fn a_new_connection_reports_writable_once() {
         let poller = Poller::new().unwrap();
         let (a, _b) = pair();
         // SAFETY: `a` is deleted below, before it is dropped.
-        unsafe { poller.add(&a, 1, Interest::NONE) }.unwrap();
+        unsafe { poller.add_edge(&a, 1, Interest::BOTH) }.unwrap();
         let mut events = Events::new();
-        poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
-        assert!(events.is_empty(), "silent registration reported {events:?}");
-        poller.modify(&a, 1, Interest::BOTH).unwrap();
         poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
         let got: Vec<Readiness> = events.iter().collect();
         assert_eq!(got, [Readiness { key: 1, readable: false, writable: true }]);
+        poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
+        assert!(events.is_empty(), "the send buffer stayed free: no new edge, got {events:?}");
         poller.delete(&a).unwrap();
+    }
+
+    #[test]
+    fn a_peer_close_is_reported_readable() {
+        // How a parked reader hears of EOF: the close is an edge too.
+        let poller = Poller::new().unwrap();
+        let (a, mut b) = pair();
+        // SAFETY: `b` is deleted below, before it is dropped.
+        unsafe { poller.add_edge(&b, 2, Interest::READ) }.unwrap();
+        let mut events = Events::new();
+        drop(a);
+        poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(events.iter().map(|r| (r.key, r.readable)).collect::<Vec<_>>(), [(2, true)]);
+        assert_eq!(b.read(&mut [0; 1]).unwrap(), 0, "the read sees EOF");
+        poller.delete(&b).unwrap();
     }
 
     #[test]
@@ -337,30 +286,11 @@ mod tests {
     }
 
     #[test]
-    fn edge_mode_reports_each_new_arrival_without_re_arming() {
-        let poller = Poller::new().unwrap();
-        let (mut a, mut b) = pair();
-        // SAFETY: `b` is deleted below, before it is dropped.
-        unsafe { poller.add_with_mode(&b, 3, Interest::READ, Mode::Edge) }.unwrap();
-        let mut events = Events::new();
-        let mut buf = [0; 8];
-        for round in 0..3 {
-            a.write_all(b"x").unwrap();
-            poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
-            assert_eq!(events.len(), 1, "round {round}: one edge per arrival");
-            assert_eq!(b.read(&mut buf).unwrap(), 1);
-            poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
-            assert!(events.is_empty(), "round {round}: no level re-report");
-        }
-        poller.delete(&b).unwrap();
-    }
-
-    #[test]
     #[should_panic(expected = "notify key")]
     fn the_notify_key_is_refused() {
         let poller = Poller::new().unwrap();
         let (a, _b) = pair();
         // SAFETY: the call panics before registering anything.
-        let _ = unsafe { poller.add(&a, RESERVED_KEY, Interest::READ) };
+        let _ = unsafe { poller.add_edge(&a, RESERVED_KEY, Interest::READ) };
     }
 }
