@@ -24,7 +24,7 @@
 //!
 //! | gevent (Python) | here | file |
 //! | --- | --- | --- |
-//! | the hub | (internal) | `hub.rs` |
+//! | the hub | (internal) | `hub/` |
 //! | `gevent.spawn(f)`, `g.join()`, `g.kill()` | [`spawn`], [`JoinHandle`] | `spawn.rs` |
 //! | `gevent.joinall(gs, timeout)` | [`joinall`] | `spawn.rs` |
 //! | `gevent.sleep(d)`, `sleep(0)` | [`sleep`] | `spawn.rs` |
