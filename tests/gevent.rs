@@ -76,6 +76,15 @@ fn join_returns_the_value_and_a_panic_arrives_as_an_error() {
     assert_eq!(ok.join().unwrap(), 42);
     let err = bad.join().unwrap_err();
     assert_eq!(err.message(), Some("greenlet went wrong"));
+    assert_eq!(err.to_string(), "the greenlet panicked: greenlet went wrong");
+}
+
+#[test]
+fn a_panic_without_text_has_no_message_and_says_so() {
+    let err = gevent::spawn(|| std::panic::panic_any(7_u8)).join().unwrap_err();
+    assert_eq!(err.message(), None);
+    let shown = err.to_string();
+    assert!(shown.contains(corolab::panic_message::NON_STRING_PAYLOAD), "{shown}");
 }
 
 struct SetOnDrop(Rc<RefCell<bool>>);

@@ -44,7 +44,18 @@ fn join_returns_values_and_panics_arrive_as_errors() {
     let ok = gevent::spawn(|| "value".to_string());
     let bad = gevent::spawn(|| -> u32 { panic!("no value for you") });
     assert_eq!(ok.join().unwrap(), "value");
-    assert_eq!(bad.join().unwrap_err().message(), "no value for you");
+    let err = bad.join().unwrap_err();
+    assert_eq!(err.message(), Some("no value for you"));
+    assert_eq!(err.to_string(), "the coroutine panicked: no value for you");
+}
+
+#[test]
+fn a_panic_without_text_has_no_message_and_says_so() {
+    let _one = one_worker();
+    let err = gevent::spawn(|| std::panic::panic_any(7_u8)).join().unwrap_err();
+    assert_eq!(err.message(), None);
+    let shown = err.to_string();
+    assert!(shown.contains(corolab::panic_message::NON_STRING_PAYLOAD), "{shown}");
 }
 
 #[test]

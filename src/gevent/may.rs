@@ -62,7 +62,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::limits::{StackBudget, StackPermit};
+use crate::panic_message;
+use crate::stack::limits::{self, StackBudget, StackPermit};
 use may::sync::SyncFlag;
 
 /// The stack size of every coroutine spawned here, in bytes: 64 KiB, twice
@@ -134,21 +135,21 @@ pub fn workers() -> usize {
     configure(None).unwrap_or_else(|ConfigureError::AlreadyStarted { workers }| workers)
 }
 
-/// Why [`JoinHandle::join`] has no value.
+/// Why [`JoinHandle::join`] has no value: the hub's
+/// [`JoinError`](crate::gevent::JoinError) without the variants may cannot
+/// produce (no kill here, and may maps the stack at spawn), with the same
+/// `message` and the same `Display` shape.
 pub enum JoinError {
     /// The coroutine panicked; this is the panic's payload.
     Panicked(Box<dyn Any + Send>),
 }
 
 impl JoinError {
-    /// The panic message, when the payload is a string.
-    pub fn message(&self) -> &str {
+    /// The panic message, if it panicked with a string (see
+    /// [`crate::panic_message`]); `None` for a payload that is not text.
+    pub fn message(&self) -> Option<&str> {
         let JoinError::Panicked(payload) = self;
-        payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(a panic payload that is not a string)")
+        panic_message::as_str(&**payload)
     }
 }
 
@@ -160,7 +161,8 @@ impl fmt::Debug for JoinError {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the coroutine panicked: {}", self.message())
+        let message = self.message().unwrap_or(panic_message::NON_STRING_PAYLOAD);
+        write!(f, "the coroutine panicked: {message}")
     }
 }
 
@@ -212,7 +214,7 @@ impl Drop for FireOnDrop {
 }
 
 /// Live may stacks, counted against `vm.max_map_count` (see
-/// [`super::limits`]).
+/// [`limits`]).
 static BUDGET: StackBudget = StackBudget::new();
 
 /// How many coroutines spawned here are alive.
@@ -240,7 +242,7 @@ where
 /// at `vm.max_map_count` (65530 by default), so near 32,000 live coroutines
 /// the next stack cannot be mapped. may panics there, in a process where
 /// even `malloc` now fails; this refuses a little earlier, with an error
-/// ([`StackLimit`](super::limits::StackLimit) inside an `io::Error`) that
+/// ([`StackLimit`](limits::StackLimit) inside an `io::Error`) that
 /// names the limit and how to raise it.
 pub fn try_spawn<F, T>(f: F) -> io::Result<JoinHandle<T>>
 where
@@ -279,8 +281,8 @@ where
             format!(
                 "could not map a coroutine stack: each stack costs two memory mappings and \
                  vm.max_map_count ({}) caps them (raise it with `{}`)",
-                super::limits::max_map_count(),
-                crate::stack::raise_command(super::limits::max_map_count() as u64, 0),
+                limits::max_map_count(),
+                crate::stack::raise_command(limits::max_map_count() as u64, 0),
             ),
         )),
     }
@@ -333,7 +335,7 @@ mod tests {
     #[test]
     fn a_panic_arrives_at_join() {
         let err = spawn(|| -> u8 { panic!("boom") }).join().unwrap_err();
-        assert_eq!(err.message(), "boom");
+        assert_eq!(err.message(), Some("boom"));
         assert!(err.to_string().contains("boom"));
     }
 

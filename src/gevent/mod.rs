@@ -63,7 +63,6 @@
 
 pub mod event;
 mod hub;
-pub mod limits;
 pub mod may;
 pub mod net;
 pub mod pool;
@@ -71,6 +70,10 @@ pub mod queue;
 pub mod semaphore;
 pub mod spawn;
 pub mod timeout;
+
+/// The stack budget against `vm.max_map_count`: [`crate::stack::limits`],
+/// here where gevent's users look for it.
+pub use crate::stack::limits;
 
 pub use event::Event;
 pub use pool::Pool;

@@ -8,7 +8,7 @@
 //! Stacks come from the per-thread pool of `crate::stack` (a finished
 //! greenlet's stack serves the next spawn, so spawning costs no `mmap`), and
 //! a [`StackBudget`] refuses a spawn before `vm.max_map_count` runs out (see
-//! [`super::limits`]).
+//! [`crate::stack::limits`]).
 #![forbid(unsafe_code)]
 
 use std::any::Any;
@@ -21,8 +21,9 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::hub::{self, Hub, Killed, Task, TaskState, TimeoutUnwind, Wake, hub};
-use super::limits::StackBudget;
 use crate::greenlet;
+use crate::panic_message;
+use crate::stack::limits::StackBudget;
 use crate::trace::Wait;
 
 /// Live gevent greenlets on all threads, counted against the mapping cap.
@@ -33,7 +34,9 @@ pub fn live() -> usize {
     BUDGET.live()
 }
 
-/// Why [`JoinHandle::join`] has no value.
+/// Why [`JoinHandle::join`] has no value. The may variant's
+/// [`JoinError`](super::may::JoinError) has the same `message` and the same
+/// `Display` shape.
 pub enum JoinError {
     /// The greenlet panicked; this is the panic's payload.
     Panicked(Box<dyn Any + Send>),
@@ -44,12 +47,12 @@ pub enum JoinError {
 }
 
 impl JoinError {
-    /// The panic message, if it panicked with a string.
+    /// The panic message, if it panicked with a string (see
+    /// [`crate::panic_message`]); `None` for a kill, a failure, or a panic
+    /// whose payload is not text.
     pub fn message(&self) -> Option<&str> {
         match self {
-            JoinError::Panicked(p) => {
-                p.downcast_ref::<&str>().copied().or_else(|| p.downcast_ref::<String>().map(String::as_str))
-            }
+            JoinError::Panicked(payload) => panic_message::as_str(&**payload),
             _ => None,
         }
     }
@@ -69,7 +72,8 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JoinError::Panicked(_) => {
-                write!(f, "the greenlet panicked: {}", self.message().unwrap_or("(not a string)"))
+                let message = self.message().unwrap_or(panic_message::NON_STRING_PAYLOAD);
+                write!(f, "the greenlet panicked: {message}")
             }
             JoinError::Killed => f.write_str("the greenlet was killed"),
             JoinError::Failed(why) => write!(f, "the greenlet could not run: {why}"),
@@ -169,7 +173,7 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// An `OutOfMemory` error (a [`super::limits::StackLimit`] inside)
+    /// An `OutOfMemory` error (a [`StackLimit`](crate::stack::limits::StackLimit) inside)
     /// when one more stack would cross `vm.max_map_count`.
     pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where

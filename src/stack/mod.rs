@@ -53,6 +53,7 @@
 //! near it.
 #![deny(unsafe_code)] // `forbid` would reach into `overflow`, the one child that needs unsafe.
 
+pub mod limits;
 pub mod overflow;
 
 use std::cell::RefCell;

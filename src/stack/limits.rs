@@ -18,6 +18,11 @@
 //! growing small stacks on demand (one mapping holds many goroutines), and
 //! async tasks by having no stack at all: a task is a few hundred bytes in
 //! one heap allocation.
+//!
+//! Every stackful runtime keeps a budget here (gevent's hub and its may
+//! variant each a `static` [`StackBudget`]), and the thread backends use
+//! [`thread_limit`] to stop short of the same wall; `gevent::limits` is
+//! this module, re-exported where gevent's users look for it.
 #![forbid(unsafe_code)]
 
 use std::fmt;
@@ -32,15 +37,11 @@ pub const RESERVED_MAPPINGS: usize = 8192;
 /// Mappings one guarded stack costs: the stack and its guard page.
 pub const MAPPINGS_PER_STACK: usize = 2;
 
-/// The kernel's `vm.max_map_count`, read once (65530 if unreadable).
+/// The kernel's `vm.max_map_count` (read with [`super::max_map_count`])
+/// once, for the budget: 65530, the kernel's default, if unreadable.
 pub fn max_map_count() -> usize {
     static MAX: OnceLock<usize> = OnceLock::new();
-    *MAX.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/vm/max_map_count")
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(65530)
-    })
+    *MAX.get_or_init(|| super::max_map_count().map_or(65530, |n| n as usize))
 }
 
 /// How many live stacks fit under `max_map_count` with the reserve kept.
@@ -68,7 +69,7 @@ pub struct StackLimit {
 
 impl fmt::Display for StackLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let raise = crate::stack::raise_command(self.max_map_count as u64, 0);
+        let raise = super::raise_command(self.max_map_count as u64, 0);
         write!(
             f,
             "cannot spawn: {} coroutine stacks are live, each costs {MAPPINGS_PER_STACK} memory mappings, \
