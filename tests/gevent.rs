@@ -15,19 +15,43 @@ fn ms(n: u64) -> Duration {
 
 #[test]
 fn sleepers_wake_in_deadline_order() {
+    // One start time for all: each sleeps until t0 + d, so a greenlet that
+    // begins its sleep late (the thread preempted) keeps its place.
     let woke = Rc::new(RefCell::new(Vec::new()));
+    let t0 = Instant::now();
     let handles: Vec<_> = [50u64, 10, 30, 20, 40]
         .into_iter()
         .map(|d| {
             let woke = woke.clone();
             gevent::spawn(move || {
-                gevent::sleep(ms(d));
+                gevent::sleep_until(t0 + ms(d));
                 woke.borrow_mut().push(d);
             })
         })
         .collect();
     assert!(gevent::joinall(&handles, Some(Duration::from_secs(10))));
     assert_eq!(*woke.borrow(), [10, 20, 30, 40, 50]);
+}
+
+#[test]
+fn sleep_until_a_past_deadline_still_wakes_in_deadline_order() {
+    // Every deadline has passed before any greenlet runs (the worst
+    // preemption): they still wake by deadline, not by spawn order.
+    let woke = Rc::new(RefCell::new(Vec::new()));
+    let t0 = Instant::now();
+    let handles: Vec<_> = [5u64, 1, 3, 2, 4]
+        .into_iter()
+        .map(|d| {
+            let woke = woke.clone();
+            gevent::spawn(move || {
+                gevent::sleep_until(t0 + ms(d));
+                woke.borrow_mut().push(d);
+            })
+        })
+        .collect();
+    std::thread::sleep(ms(20)); // blocks the hub too: nothing has run yet
+    assert!(gevent::joinall(&handles, Some(Duration::from_secs(10))));
+    assert_eq!(*woke.borrow(), [1, 2, 3, 4, 5]);
 }
 
 #[test]
@@ -350,11 +374,20 @@ fn echo_with_100_clients_on_one_hub_verifies_every_byte() {
 #[test]
 fn every_scenario_runs_on_gevent() {
     use corolab::scenarios::{self, Backend, Config};
-    for name in ["pingpong", "producer-consumer"] {
-        let report =
-            scenarios::run(scenarios::find(name).unwrap(), Backend::Gevent, &Config::quiet().with_n(20));
-        assert!(report.ok, "{report:?}");
+    let listed: Vec<_> =
+        scenarios::SCENARIOS.iter().filter(|s| s.backends.contains(&Backend::Gevent)).collect();
+    assert!(listed.len() >= 5, "gevent lists only {:?}", listed.iter().map(|s| s.name).collect::<Vec<_>>());
+    for scenario in listed {
+        let config = Config { clients: Some(4), ..Config::quiet().with_n(20).with_delay(ms(5)) };
+        let report = scenarios::run(scenario, Backend::Gevent, &config);
+        assert!(report.ok, "{}: {report:?}", scenario.name);
+        assert!(report.items > 0, "{}: did no work: {report:?}", scenario.name);
     }
+}
+
+#[test]
+fn a_thousand_sleepers_overlap_on_one_hub() {
+    use corolab::scenarios::{self, Backend, Config};
     let config = Config::quiet().with_n(1000).with_delay(ms(200));
     let report = scenarios::run(scenarios::find("sleepers").unwrap(), Backend::Gevent, &config);
     assert!(report.ok, "{report:?}");

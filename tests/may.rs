@@ -22,13 +22,16 @@ fn one_worker() -> MutexGuard<'static, ()> {
 #[test]
 fn sleepers_wake_in_deadline_order() {
     let _one = one_worker();
+    // One start time for all: each sleeps until t0 + d, so a coroutine
+    // that starts late does not push its wake past a later deadline.
     let (tx, rx) = gevent::channel();
+    let t0 = Instant::now();
     let handles: Vec<_> = [50u64, 10, 30, 20, 40]
         .into_iter()
         .map(|ms| {
             let tx = tx.clone();
             gevent::spawn(move || {
-                gevent::sleep(Duration::from_millis(ms));
+                gevent::sleep_until(t0 + Duration::from_millis(ms));
                 tx.send(ms).unwrap();
             })
         })

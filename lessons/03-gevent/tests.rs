@@ -30,7 +30,7 @@ fn finish_order_follows_the_delays() {
     assert_eq!(
         finish_order(&[50, 10, 30, 20]),
         [10, 20, 30, 50],
-        "TODO 2: push each delay when its sleep ends"
+        "TODO 2: push each delay when its fetch_from(start, ms) returns"
     );
 }
 

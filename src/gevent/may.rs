@@ -24,7 +24,7 @@
 //! | `gevent.spawn(f)` | [`spawn`] / [`try_spawn`] → [`JoinHandle`] |
 //! | `g.join(); g.value` | [`JoinHandle::join`] → `Result<T, JoinError>` |
 //! | `gevent.joinall(gs, timeout)` | [`joinall`] |
-//! | `gevent.sleep(d)`, `sleep(0)` | [`sleep`] (`Duration::ZERO` yields) |
+//! | `gevent.sleep(d)`, `sleep(0)` | [`sleep`] (`Duration::ZERO` yields), [`sleep_until`] |
 //! | `gevent.socket` | [`net::TcpListener`], [`net::TcpStream`] (std::net's API) |
 //! | `gevent.queue.Queue` | [`channel`] (unbounded, many senders, one receiver) |
 //!
@@ -316,6 +316,12 @@ pub fn sleep(duration: Duration) {
     } else {
         may::coroutine::sleep(duration);
     }
+}
+
+/// Parks the calling coroutine until `deadline` (a `sleep` for the time
+/// left: may's timers take durations). A deadline already past yields.
+pub fn sleep_until(deadline: Instant) {
+    sleep(deadline.saturating_duration_since(Instant::now()));
 }
 
 /// Whether the caller runs inside a may coroutine.

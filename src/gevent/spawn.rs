@@ -269,14 +269,24 @@ pub fn sleep(duration: Duration) {
         hub::deliver(hub.yield_now());
         return;
     }
-    sleep_until(hub, duration);
+    park_until(hub, Instant::now() + duration);
 }
 
-/// `sleep`'s timed half, out of line so that `sleep(ZERO)` inlines small.
-fn sleep_until(hub: &Hub, duration: Duration) {
-    let deadline = Instant::now() + duration;
-    while Instant::now() < deadline {
+/// Parks the calling greenlet until `deadline` while the hub runs the
+/// others. It always waits on the hub's timer heap, even for a deadline
+/// already past, so greenlets that sleep until deadlines taken from one
+/// start time wake in deadline order, however late each began its sleep.
+pub fn sleep_until(deadline: Instant) {
+    park_until(hub(), deadline);
+}
+
+/// The timed half of both, out of line so that `sleep(ZERO)` inlines small.
+fn park_until(hub: &Hub, deadline: Instant) {
+    loop {
         hub::deliver(hub.park_until(deadline, Wait::Timer));
+        if Instant::now() >= deadline {
+            return;
+        }
     }
 }
 // ANCHOR_END: sleep
