@@ -32,6 +32,25 @@
 //! Read and write timeouts (`set_read_timeout`) are kept by the hub's
 //! timers and end a wait with `ErrorKind::TimedOut`.
 //!
+//! # Bound to the hub's thread
+//!
+//! A socket is registered with the hub of the thread that made it: its key
+//! names a slot in *that* hub's table. Moved to another thread, its next
+//! wait or its drop would use the other thread's hub, under a key that
+//! there names some unrelated socket. So neither type is `Send` (nor
+//! `Sync`); to hand a connection to another thread, hand over the
+//! `std::net` socket ([`TcpStream::from_std`] makes a gevent one there).
+//!
+//! ```compile_fail,E0277
+//! fn assert_send<T: Send>() {}
+//! assert_send::<corolab::gevent::net::TcpStream>();
+//! ```
+//!
+//! ```compile_fail,E0277
+//! fn assert_send<T: Send>() {}
+//! assert_send::<corolab::gevent::net::TcpListener>();
+//! ```
+//!
 //! ```
 //! use corolab::gevent::{self, net::{TcpListener, TcpStream}};
 //! use std::io::{Read, Write};
@@ -54,6 +73,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::marker::PhantomData;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::{Duration, Instant};
@@ -66,12 +86,15 @@ use crate::reactor::Interest;
 /// # Invariant
 ///
 /// `socket` stays open while registered under `key`: `Drop` deregisters
-/// it before the field is dropped (and the descriptor closed).
+/// it before the field is dropped (and the descriptor closed). `key` is a
+/// key of the hub of the thread that made it, which is why this is not
+/// `Send` (see the module docs).
 struct Registered<S: AsFd> {
     socket: S,
     key: usize,
     read_timeout: Cell<Option<Duration>>,
     write_timeout: Cell<Option<Duration>>,
+    _this_thread: PhantomData<*const ()>,
 }
 
 impl<S: AsFd> Registered<S> {
@@ -79,7 +102,13 @@ impl<S: AsFd> Registered<S> {
         // SAFETY: `socket` moves into the returned value, whose `Drop`
         // deregisters it before it is closed (the invariant above).
         let key = unsafe { hub().register(&socket)? };
-        Ok(Registered { socket, key, read_timeout: Cell::new(None), write_timeout: Cell::new(None) })
+        Ok(Registered {
+            socket,
+            key,
+            read_timeout: Cell::new(None),
+            write_timeout: Cell::new(None),
+            _this_thread: PhantomData,
+        })
     }
 
     /// Retries `op` until it does not return `WouldBlock`, parking the
