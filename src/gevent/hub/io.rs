@@ -65,8 +65,13 @@ impl Hub {
     ///
     /// `ResourceBusy` if another greenlet already waits on this socket in
     /// the same direction (as gevent says "already used by another
-    /// greenlet"); `TimedOut` at the deadline; the reactor's error if the
-    /// interest cannot be armed.
+    /// greenlet"); `TimedOut` at the deadline. (The socket's registration
+    /// never changes, so there is no reactor call here to fail.)
+    ///
+    /// # Panics
+    ///
+    /// If `key` is not registered (a socket used on another thread's hub,
+    /// which the `!Send` socket types rule out).
     pub(crate) fn wait_io(
         &self,
         key: usize,

@@ -140,8 +140,8 @@ impl Hub {
     fn poll(&self, events: &mut Events) {
         let busy = !self.ready.borrow().is_empty();
         let has_timers = !self.timers.borrow().is_empty();
-        let armed = self.io.borrow().waiting() > 0;
-        if busy && !has_timers && !armed {
+        let io_waiting = self.io.borrow().waiting() > 0;
+        if busy && !has_timers && !io_waiting {
             return;
         }
         let timeout = if busy {
@@ -150,12 +150,12 @@ impl Hub {
             let next = self.timers.borrow_mut().next_deadline();
             match next {
                 Some(deadline) => Some(deadline.saturating_duration_since(Instant::now())),
-                None if armed => None,
+                None if io_waiting => None,
                 None => return self.deadlock(),
             }
         };
         if timeout != Some(Duration::ZERO) {
-            self.record(State::Waiting(if armed { Wait::Io } else { Wait::Timer }));
+            self.record(State::Waiting(if io_waiting { Wait::Io } else { Wait::Timer }));
         }
         if let Err(e) = self.poller.wait(events, timeout) {
             panic!("gevent: epoll_wait failed: {e}");
