@@ -415,7 +415,7 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
             match panic::catch_unwind(AssertUnwindSafe(|| body(&co, input))) {
                 Ok(ret) => Ending::Returned(ret),
                 Err(payload) if payload.is::<Closing>() => Ending::Closed,
-                Err(payload) => Ending::Panicked(crate::greenlet::panic_message(&*payload)),
+                Err(payload) => Ending::Panicked(crate::panic_message::of(&*payload)),
             }
             // ANCHOR_END: base
         });
