@@ -215,7 +215,7 @@ fn generators_nest() {
 #[test]
 fn trace_records_running_waiting_done() {
     use corolab::trace::{self, State, Wait};
-    let recording = trace::Recording::start();
+    let recording = trace::ThreadRecording::start();
     let g = Generator::with_options("counter", 64 * 1024, |co, ()| {
         co.yield_(1).unwrap();
     });
@@ -224,7 +224,6 @@ fn trace_records_running_waiting_done() {
         log.borrow_mut().push(v);
     }
     let t = recording.finish();
-    // Other tests run in parallel and may name generators too: look at ours.
     let ours = t.tasks.iter().position(|name| name == "counter").expect("our task is named");
     let states: Vec<State> = t.events.iter().filter(|e| e.task.index() == ours).map(|e| e.state).collect();
     assert_eq!(states, [State::Running, State::Waiting(Wait::Switch), State::Running, State::Done]);

@@ -15,12 +15,16 @@
 //!
 //! # How it stays cheap
 //!
-//! Recording is off unless a [`Recording`] is alive. While it is off,
-//! [`task`] and [`record`] cost one relaxed atomic load and return; the task
-//! name is never even formatted. While it is on, events go into one global
-//! vector behind a mutex: simple and correct for every backend, including the
-//! multi-threaded ones, at a cost (tens of nanoseconds an event) that matters
-//! only for traces of millions of events, which nobody wants to look at.
+//! Recording is off unless a [`Recording`] or a [`ThreadRecording`] is
+//! alive. While none is, [`task`] and [`record`] cost one relaxed atomic
+//! load and return; the task name is never even formatted. While one is,
+//! events go into a vector: for a [`Recording`], one for the whole process
+//! behind a mutex, simple and correct for every backend, including the
+//! multi-threaded ones, at a cost (tens of nanoseconds an event) that
+//! matters only for traces of millions of events, which nobody wants to
+//! look at. A [`ThreadRecording`] keeps only the events of the thread that
+//! started it, in a vector of that thread's own: two of them on two
+//! threads (two tests running in parallel) never see each other's tasks.
 //!
 //! ```
 //! use corolab::trace::{self, State, Wait};
@@ -39,9 +43,10 @@
 mod svg;
 mod terminal;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -136,20 +141,55 @@ impl Trace {
     }
 }
 
-/// Whether a recording is alive. Read with `Relaxed`: a racing event at the
-/// start or end of a recording may be kept or dropped, which is harmless.
-static ON: AtomicBool = AtomicBool::new(false);
+/// How many recordings are alive, of either kind: the one load the fast
+/// path makes. Read with `Relaxed`: a racing event at the start or end of
+/// a recording may be kept or dropped, which is harmless.
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
 
-/// Counts recordings started, so a task id handed out in one recording is
-/// not reused in the next (see [`LazyTask`]).
+/// Whether the process-wide [`Recording`] is alive.
+static GLOBAL_ON: AtomicBool = AtomicBool::new(false);
+
+/// Counts recordings started, of either kind, so a task id handed out in
+/// one recording is not reused in the next (see [`LazyTask`]).
 static EPOCH: AtomicU64 = AtomicU64::new(0);
 
-/// The recording in progress, or `None`.
+/// The epoch of the process-wide recording in progress.
+static GLOBAL_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// The process-wide recording in progress, or `None`.
 static CURRENT: Mutex<Option<Collector>> = Mutex::new(None);
+
+thread_local! {
+    /// This thread's [`ThreadRecording`] in progress, or `None`; it takes
+    /// this thread's events ahead of the process-wide one.
+    static HERE: RefCell<Option<Collector>> = const { RefCell::new(None) };
+}
 
 struct Collector {
     started: Instant,
+    epoch: u64,
     trace: Trace,
+}
+
+impl Collector {
+    fn new() -> Collector {
+        Collector {
+            started: Instant::now(),
+            epoch: EPOCH.fetch_add(1, Ordering::Relaxed) + 1,
+            trace: Trace::default(),
+        }
+    }
+
+    fn task(&mut self, name: &dyn fmt::Display) -> TaskId {
+        let id = TaskId(self.trace.tasks.len() as u32);
+        self.trace.tasks.push(name.to_string());
+        id
+    }
+
+    fn record(&mut self, task: TaskId, state: State) {
+        let at = self.started.elapsed();
+        self.trace.events.push(Event { at, task, state });
+    }
 }
 
 fn collector() -> MutexGuard<'static, Option<Collector>> {
@@ -158,10 +198,35 @@ fn collector() -> MutexGuard<'static, Option<Collector>> {
     CURRENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Whether events are being recorded right now.
+/// Runs `f` on the collector this thread's events go to: its own
+/// recording's, else the process-wide one's; `None` if neither is alive.
+fn with_collector<R>(f: impl FnOnce(&mut Collector) -> R) -> Option<R> {
+    let mut f = Some(f);
+    let here = HERE.try_with(|h| h.borrow_mut().as_mut().map(|c| (f.take().unwrap())(c))).ok().flatten();
+    match (here, f) {
+        (Some(r), _) => Some(r),
+        (None, Some(f)) if GLOBAL_ON.load(Ordering::Relaxed) => collector().as_mut().map(f),
+        _ => None,
+    }
+}
+
+/// Whether events are being recorded right now, on this thread.
 #[inline]
 pub fn is_on() -> bool {
-    ON.load(Ordering::Relaxed)
+    ACTIVE.load(Ordering::Relaxed) != 0 && is_on_here()
+}
+
+#[cold]
+fn is_on_here() -> bool {
+    GLOBAL_ON.load(Ordering::Relaxed) || HERE.try_with(|h| h.borrow().is_some()).unwrap_or(false)
+}
+
+/// The epoch of the recording this thread's events go to.
+fn epoch_here() -> u64 {
+    HERE.try_with(|h| h.borrow().as_ref().map(|c| c.epoch))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| GLOBAL_EPOCH.load(Ordering::Relaxed))
 }
 
 // ANCHOR: record
@@ -178,14 +243,7 @@ pub fn task(name: impl fmt::Display) -> TaskId {
 
 #[cold]
 fn task_slow(name: &dyn fmt::Display) -> TaskId {
-    match collector().as_mut() {
-        Some(c) => {
-            let id = TaskId(c.trace.tasks.len() as u32);
-            c.trace.tasks.push(name.to_string());
-            id
-        }
-        None => TaskId::NONE,
-    }
+    with_collector(|c| c.task(name)).unwrap_or(TaskId::NONE)
 }
 
 /// Records that `task` entered `state` now.
@@ -199,10 +257,7 @@ pub fn record(task: TaskId, state: State) {
 
 #[cold]
 fn record_slow(task: TaskId, state: State) {
-    if let Some(c) = collector().as_mut() {
-        let at = c.started.elapsed();
-        c.trace.events.push(Event { at, task, state });
-    }
+    with_collector(|c| c.record(task, state));
 }
 // ANCHOR_END: record
 
@@ -228,7 +283,7 @@ impl LazyTask {
         if !is_on() {
             return TaskId::NONE;
         }
-        let epoch = EPOCH.load(Ordering::Relaxed);
+        let epoch = epoch_here();
         let (at, id) = self.cell.get();
         if at == epoch && id != u32::MAX {
             return TaskId(id);
@@ -240,12 +295,13 @@ impl LazyTask {
 }
 
 /// A recording in progress: events are kept from [`Recording::start`] until
-/// [`Recording::finish`] (or until it is dropped, which discards them).
+/// [`Recording::finish`] (or until it is dropped, which discards them),
+/// from every thread but those with a [`ThreadRecording`] of their own.
 ///
-/// There is one recorder per process; starting a second recording while one
-/// is alive ends the first one's collection (its `finish` returns whatever
-/// the second left behind). Tests that trace run one at a time for this
-/// reason (see `tests/trace.rs`).
+/// There is one process-wide recorder; starting a second recording while
+/// one is alive ends the first one's collection (its `finish` returns
+/// whatever the second left behind). Tests that trace one thread's tasks
+/// use a [`ThreadRecording`] instead, so they can run in parallel.
 #[derive(Debug)]
 #[must_use = "events are recorded only while the Recording is alive"]
 pub struct Recording {
@@ -255,22 +311,84 @@ pub struct Recording {
 impl Recording {
     /// Starts recording events.
     pub fn start() -> Recording {
-        *collector() = Some(Collector { started: Instant::now(), trace: Trace::default() });
-        EPOCH.fetch_add(1, Ordering::Relaxed);
-        ON.store(true, Ordering::Relaxed);
+        let c = Collector::new();
+        GLOBAL_EPOCH.store(c.epoch, Ordering::Relaxed);
+        *collector() = Some(c);
+        if !GLOBAL_ON.swap(true, Ordering::Relaxed) {
+            ACTIVE.fetch_add(1, Ordering::Relaxed);
+        }
         Recording { _private: () }
     }
 
     /// Stops recording and returns what was recorded.
     pub fn finish(self) -> Trace {
-        ON.store(false, Ordering::Relaxed);
+        stop_global();
         collector().take().map(|c| c.trace).unwrap_or_default()
+    }
+}
+
+fn stop_global() {
+    if GLOBAL_ON.swap(false, Ordering::Relaxed) {
+        ACTIVE.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
 impl Drop for Recording {
     fn drop(&mut self) {
-        ON.store(false, Ordering::Relaxed);
+        stop_global();
         collector().take();
+    }
+}
+
+/// A recording of this thread's events only, from
+/// [`ThreadRecording::start`] until [`ThreadRecording::finish`] (dropping
+/// it discards them). Events from other threads go on to the process-wide
+/// [`Recording`], if one is alive, or nowhere; this thread's go here even
+/// while a process-wide one is alive.
+///
+/// For single-threaded models (generators, greenlets, a gevent hub, an aio
+/// loop without its thread pool) and for tests: two thread recordings on
+/// two threads never mix. Starting a second one on the same thread ends
+/// the first one's collection, as for [`Recording`]. It belongs to its
+/// thread:
+///
+/// ```compile_fail,E0277
+/// fn assert_send<T: Send>(_: T) {}
+/// assert_send(corolab::trace::ThreadRecording::start());
+/// ```
+#[derive(Debug)]
+#[must_use = "events are recorded only while the ThreadRecording is alive"]
+pub struct ThreadRecording {
+    /// Not `Send`: it ends its own thread's collection.
+    _thread: PhantomData<*const ()>,
+}
+
+impl ThreadRecording {
+    /// Starts recording this thread's events.
+    pub fn start() -> ThreadRecording {
+        let old = HERE.with(|h| h.replace(Some(Collector::new())));
+        if old.is_none() {
+            ACTIVE.fetch_add(1, Ordering::Relaxed);
+        }
+        ThreadRecording { _thread: PhantomData }
+    }
+
+    /// Stops recording and returns what was recorded.
+    pub fn finish(self) -> Trace {
+        take_here().map(|c| c.trace).unwrap_or_default()
+    }
+}
+
+fn take_here() -> Option<Collector> {
+    let c = HERE.try_with(|h| h.borrow_mut().take()).ok().flatten();
+    if c.is_some() {
+        ACTIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+    c
+}
+
+impl Drop for ThreadRecording {
+    fn drop(&mut self) {
+        take_here();
     }
 }
