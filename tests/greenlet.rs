@@ -409,3 +409,127 @@ fn a_thread_recording_sees_only_its_own_threads_greenlets() {
     let states: Vec<State> = t.events.iter().map(|e| e.state).collect();
     assert_eq!(states.len(), 4, "main leaves, here runs, here is done, main runs: {states:?}");
 }
+
+/// Whether the mailbox is clean: a fresh greenlet gets the value it is
+/// sent, and a suspended one is resumed with ours (a message left behind
+/// by a broken switch would be taken instead, or trip a debug assertion).
+fn hand_off_still_works() {
+    let echo = Greenlet::new(|v| v);
+    assert_eq!(int(echo.switch(Box::new(7_i64)).unwrap()), 7);
+    let g = Greenlet::new(|first| {
+        let main = Greenlet::current().parent().unwrap();
+        let second = main.switch(Box::new(int(first) + 1)).unwrap();
+        Box::new(int(second) * 2)
+    });
+    assert_eq!(int(g.switch(Box::new(1_i64)).unwrap()), 2);
+    assert_eq!(int(g.switch(Box::new(21_i64)).unwrap()), 42);
+}
+
+/// Issue 11 item 10: a hook that panics used to leave the switch's message
+/// in the mailbox (the message was posted before the hook ran), so every
+/// later switch panicked in debug builds. Now the hook runs before anything
+/// is posted, its panic comes out of the `switch` that called it with
+/// nothing left behind, and the hook is removed, as greenlet removes a
+/// trace function that raises.
+#[test]
+fn a_panicking_hook_leaves_the_hand_off_intact_and_is_removed() {
+    greenlet::settrace(Some(Box::new(|_, _, _| panic!("hook failed"))));
+    let g = Greenlet::new(|v| v);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.switch(unit())));
+    let payload = caught.expect_err("the hook's panic reaches the switch that ran it");
+    assert_eq!(corolab::panic_message::of(&*payload), "hook failed");
+    assert!(greenlet::settrace(None).is_none(), "a hook that panicked is removed");
+    assert!(!g.is_started(), "the switch did not happen");
+    hand_off_still_works();
+    assert!(g.switch(unit()).is_ok(), "the greenlet can still be started");
+}
+
+/// Issue 11 item 10: a hook that switches would post a second message over
+/// the one in flight. Switching from a hook is refused with an error, and
+/// the switch that ran the hook goes on unharmed.
+#[test]
+fn a_hook_cannot_switch_and_the_switch_goes_on() {
+    let refused: Rc<RefCell<Vec<String>>> = Rc::default();
+    let bystander = Greenlet::new(|v| v);
+    let (r, b) = (refused.clone(), bystander.clone());
+    greenlet::settrace(Some(Box::new(move |_, _, _| match b.switch(unit()) {
+        Err(err) => r.borrow_mut().push(err.to_string()),
+        Ok(_) => r.borrow_mut().push("switched".into()),
+    })));
+    let g = Greenlet::new(|v| Box::new(int(v) + 1));
+    let out = g.switch(Box::new(1_i64));
+    greenlet::settrace(None);
+    assert_eq!(int(out.unwrap()), 2);
+    let refused = refused.borrow();
+    assert!(!refused.is_empty() && refused.iter().all(|e| e.contains("hook")), "{refused:?}");
+    assert!(!bystander.is_started());
+    hand_off_still_works();
+}
+
+/// Issue 11 item 10: dropping a greenlet suspended inside an aio task
+/// unwinds its stack through the task's `catch_unwind`, which takes the
+/// forced unwind for a panic and lets the greenlet's body run on to its
+/// end. That body's result used to be posted to the mailbox with nobody to
+/// take it. Whatever aio does with the unwind, the hand-off stays clean.
+#[test]
+fn a_greenlet_dropped_inside_an_aio_task_leaves_no_stale_message() {
+    let g = Greenlet::new(|_| {
+        let lp = corolab::aio::EventLoop::new();
+        let _ = lp.run_until_complete(lp.spawn(async {
+            let main = Greenlet::current().parent().unwrap();
+            let _ = main.switch(unit()); // suspended here when dropped
+        }));
+        Box::new(1_i64)
+    });
+    g.switch(unit()).unwrap();
+    drop(g);
+    hand_off_still_works();
+}
+
+/// Two suspended greenlets, each keeping the other in a local.
+fn suspended_pair(
+    keep: impl Fn(&Greenlet) -> Box<dyn std::any::Any> + 'static,
+) -> (Greenlet, Greenlet, Rc<RefCell<u32>>) {
+    let freed = Rc::new(RefCell::new(0));
+    let make = |freed: Rc<RefCell<u32>>| {
+        Greenlet::new(move |other| {
+            let _kept = other; // the other greenlet, as `keep` made it
+            let _guard = Count(freed);
+            let main = Greenlet::current().parent().unwrap();
+            let _ = main.switch(unit());
+            unit()
+        })
+    };
+    let (a, b) = (make(freed.clone()), make(freed.clone()));
+    a.switch(keep(&b)).unwrap();
+    b.switch(keep(&a)).unwrap();
+    (a, b, freed)
+}
+
+struct Count(Rc<RefCell<u32>>);
+impl Drop for Count {
+    fn drop(&mut self) {
+        *self.0.borrow_mut() += 1;
+    }
+}
+
+/// Issue 11 item 12, the limit as documented: strong handles held by two
+/// suspended greenlets form a cycle that dropping ours does not free.
+#[test]
+fn suspended_greenlets_holding_each_other_are_never_freed() {
+    let (a, b, freed) = suspended_pair(|g| Box::new(g.clone()));
+    drop((a, b));
+    assert_eq!(*freed.borrow(), 0, "a reference cycle: neither greenlet unwound");
+}
+
+/// Issue 11 item 12, the way out: with weak handles, dropping ours unwinds
+/// both, and a weak handle to a dropped greenlet no longer upgrades.
+#[test]
+fn weak_handles_break_the_cycle() {
+    let (a, b, freed) = suspended_pair(|g| Box::new(g.downgrade()));
+    let weak_a = a.downgrade();
+    assert_eq!(weak_a.upgrade(), Some(a.clone()));
+    drop((a, b));
+    assert_eq!(*freed.borrow(), 2, "both unwound");
+    assert!(weak_a.upgrade().is_none());
+}

@@ -165,9 +165,45 @@
 //! - Destructors that run because a greenlet is being dropped run with the
 //!   dropping greenlet as [`Greenlet::current`], and a `switch` from such a
 //!   destructor returns `Err(GreenletError::Unwinding)`.
-//! - A greenlet that keeps a handle to itself in a local across a `switch`
-//!   (`let me = Greenlet::current();`) is an `Rc` cycle: dropping the other
-//!   handles does not unwind it. Drop such locals before switching away.
+//! - A greenlet that keeps a strong handle to itself, or to a greenlet
+//!   that holds one to it, while suspended is never freed: see below.
+//!
+//! # Reference cycles, and the weak handle
+//!
+//! A [`Greenlet`] is an `Rc`: a suspended greenlet lives (its stack mapped,
+//! its locals alive) for as long as any handle to it does, and dropping
+//! the last one unwinds it. A handle that a suspended greenlet keeps on
+//! its own stack counts too. So two greenlets that each keep the other's
+//! handle in a local, and are both suspended, keep each other alive for
+//! ever: dropping every handle you hold frees neither, and each costs its
+//! stack (tens of kilobytes and a few memory mappings). Rust has no cycle
+//! collector, and Python's greenlet has the same problem without Python's.
+//! `let me = Greenlet::current();` kept across a `switch` is the smallest
+//! such cycle.
+//!
+//! The pattern that avoids it: keep a [`WeakGreenlet`] of the other
+//! ([`Greenlet::downgrade`]) and [`upgrade`](WeakGreenlet::upgrade) it
+//! only for the switch itself, so no strong handle stays on a suspended
+//! stack:
+//!
+//! ```
+//! use std::cell::OnceCell;
+//! use std::rc::Rc;
+//! use corolab::greenlet::{Greenlet, WeakGreenlet};
+//!
+//! let peer: Rc<OnceCell<WeakGreenlet>> = Rc::default();
+//! let ping = Greenlet::new({
+//!     let peer = peer.clone();
+//!     // The strong handle lives only for this one switch.
+//!     move |v| peer.get().unwrap().upgrade().expect("pong is alive").switch(v).unwrap()
+//! });
+//! let pong = Greenlet::with_parent(|v| v, &ping); // returns to ping
+//! peer.set(pong.downgrade()).unwrap();
+//! assert_eq!(*ping.switch(Box::new(5)).unwrap().downcast::<i32>().unwrap(), 5);
+//! assert!(ping.is_dead() && pong.is_dead());
+//! drop(pong);
+//! assert!(peer.get().unwrap().upgrade().is_none(), "nothing kept pong alive");
+//! ```
 //!
 //! # Where the code is
 //!
@@ -214,6 +250,9 @@ pub enum GreenletError {
     Unwinding,
     /// A stack for the target could not be mapped when it first started.
     Stack(Box<StackError>),
+    /// The switch hook (see [`settrace`]) tried to switch; nothing
+    /// happened.
+    InHook,
 }
 
 impl fmt::Display for GreenletError {
@@ -227,6 +266,7 @@ impl fmt::Display for GreenletError {
             }
             GreenletError::Unwinding => f.write_str("cannot switch while a dropped greenlet unwinds"),
             GreenletError::Stack(err) => write!(f, "{err}"),
+            GreenletError::InHook => f.write_str("cannot switch greenlets from inside the switch hook"),
         }
     }
 }
@@ -254,6 +294,29 @@ impl PartialEq for Greenlet {
 }
 impl Eq for Greenlet {}
 
+/// A handle that does not keep its greenlet alive: for a greenlet (or
+/// something it owns) to remember another without making a reference cycle
+/// (see "Reference cycles" in the module docs). Like `std::rc::Weak`.
+#[derive(Clone)]
+pub struct WeakGreenlet(std::rc::Weak<Inner>);
+
+impl WeakGreenlet {
+    /// A strong handle, if the greenlet is still alive (some [`Greenlet`]
+    /// handle to it exists); `None` once it was dropped.
+    pub fn upgrade(&self) -> Option<Greenlet> {
+        self.0.upgrade().map(Greenlet)
+    }
+}
+
+impl fmt::Debug for WeakGreenlet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.upgrade() {
+            Some(g) => f.debug_tuple("WeakGreenlet").field(&g).finish(),
+            None => f.write_str("WeakGreenlet(dropped)"),
+        }
+    }
+}
+
 /// A switch hook: called with (from, to, when) on every switch.
 pub type Hook = Box<dyn Fn(&Greenlet, &Greenlet, Instant)>;
 
@@ -261,8 +324,38 @@ pub type Hook = Box<dyn Fn(&Greenlet, &Greenlet, Instant)>;
 /// `settrace`, and returns the previous one. The hook is called with the
 /// greenlet being left, the one being entered and the time, on every switch
 /// (including a finished greenlet handing control to its parent).
+///
+/// The hook runs on the switching side before anything of the switch has
+/// happened, so it cannot break one:
+///
+/// - a `switch` (or `throw`) from inside the hook returns
+///   `Err(GreenletError::InHook)` and does nothing;
+/// - a panic in the hook comes out of the `switch` that ran it, which then
+///   did not happen, and the hook is removed (as greenlet removes a trace
+///   function that raises). When the greenlet reporting is one that just
+///   panicked itself, the parent gets that greenlet's panic, and the hook's
+///   is dropped.
+///
+/// Called from inside the hook, `settrace` returns `None` (the running
+/// hook is out of its slot); the new hook takes effect at once, and the
+/// running one is dropped when it returns.
 pub fn settrace(hook: Option<Hook>) -> Option<Hook> {
-    state::replace_hook(hook).map(|old| Rc::try_unwrap(old).unwrap_or_else(|_| unreachable!()))
+    state::replace_hook(hook)
+}
+
+/// Whether a dropped greenlet's stack is being unwound on this thread
+/// right now.
+///
+/// That unwind is a panic with a private payload that must reach the
+/// bottom of the greenlet's stack. A runtime that catches panics on a
+/// greenlet's stack (an aio task's `catch_unwind`) should let such a panic
+/// go on while this is true: `std::panic::resume_unwind(payload)`. One that
+/// does not is not unsafe, only wrong: the greenlet's code after the catch
+/// runs on during the drop, every switch it tries returns
+/// `Err(GreenletError::Unwinding)`, and what its function returns is
+/// dropped.
+pub fn is_unwinding() -> bool {
+    LOCAL.with(|l| l.blocked.get() != 0 && matches!(l.blocked_error(), GreenletError::Unwinding))
 }
 
 /// Builds a greenlet with a name or a stack size.
@@ -332,8 +425,19 @@ impl Greenlet {
 
     /// The greenlet running now (this thread's main greenlet outside any
     /// other).
+    ///
+    /// A handle to itself that a greenlet keeps across a `switch` keeps it
+    /// alive for as long as it is suspended: drop it (or keep
+    /// [`Greenlet::downgrade`]'s weak handle) before switching away.
     pub fn current() -> Greenlet {
         state::current_greenlet()
+    }
+
+    /// A handle that does not keep it alive (see [`WeakGreenlet`]): what a
+    /// greenlet should keep of another across its switches, so two of them
+    /// cannot keep each other alive for ever.
+    pub fn downgrade(&self) -> WeakGreenlet {
+        WeakGreenlet(Rc::downgrade(&self.0))
     }
 
     /// Its parent: where its result goes. `None` for the main greenlet.
@@ -394,10 +498,14 @@ impl Greenlet {
     pub fn throw(&self, err: impl Into<Box<dyn std::error::Error>>) -> Result<Value, GreenletError> {
         let err = GreenletError::Thrown(err.into());
         if self.0.status.get() == Status::New {
+            if let Some(refused) = LOCAL.with(|l| (l.blocked.get() != 0).then(|| l.blocked_error())) {
+                return Err(refused);
+            }
+            let parent = self.live_parent();
+            LOCAL.with(|l| trampoline::note_switch(l, Some(self), Some(&parent), trampoline::Leaving::Dies));
             self.0.status.set(Status::Dead);
             drop(self.0.body.borrow_mut().take());
-            LOCAL.with(|l| trampoline::note_switch(l, Some(self), Some(&self.live_parent())));
-            return trampoline::send(&self.live_parent(), Err(err));
+            return trampoline::send(&parent, Err(err));
         }
         trampoline::send(self, Err(err))
     }

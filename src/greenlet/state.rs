@@ -10,9 +10,12 @@
 //! sound because of an invariant, written on the field it guards.
 #![allow(unsafe_code)]
 
+use std::any::Any;
 use std::cell::{Cell, OnceCell, RefCell, UnsafeCell};
 use std::mem::ManuallyDrop;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
+use std::time::Instant;
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, Yielder};
@@ -138,12 +141,15 @@ impl Drop for Inner {
         if let Some(mut co) = self.co.get_mut().take() {
             // `try_with`: this may run from another thread-local's
             // destructor after ours is gone; then there is no one to switch.
-            let unwinding = |by: i32| {
-                let _ = LOCAL.try_with(|l| l.unwinding.set(l.unwinding.get().wrapping_add_signed(by)));
+            let blocked = |by: u32, add: bool| {
+                let _ = LOCAL.try_with(|l| {
+                    let now = l.blocked.get();
+                    l.blocked.set(if add { now + by } else { now - by });
+                });
             };
-            unwinding(1);
+            blocked(UNWINDING, true);
             co.force_unwind();
-            unwinding(-1);
+            blocked(UNWINDING, false);
             stack::give(co.into_stack());
         }
     }
@@ -169,8 +175,11 @@ pub(super) struct Local {
     pub(super) current: Cell<*const Inner>,
     /// Whether `Owned::hook` is set: one load on the fast path.
     pub(super) hooked: Cell<bool>,
-    /// How many dropped greenlets are unwinding right now.
-    pub(super) unwinding: Cell<u32>,
+    /// Why switching is refused right now, 0 if it is not: a count of
+    /// dropped greenlets unwinding ([`UNWINDING`] each) plus [`IN_HOOK`]
+    /// while the hook runs. One counter so that a switch checks both with
+    /// one load.
+    pub(super) blocked: Cell<u32>,
     /// Ids for greenlets of this thread.
     next_id: Cell<u64>,
     /// The message of the switch in progress: the switching greenlet puts
@@ -189,13 +198,21 @@ pub(super) struct Local {
     mail_error: ManuallyDrop<Cell<Option<GreenletError>>>,
 }
 
+/// What [`Local::blocked`] counts for each greenlet being unwound.
+const UNWINDING: u32 = 1;
+/// What [`Local::blocked`] holds on top while the hook runs.
+const IN_HOOK: u32 = 1 << 16;
+
 /// What a thread's greenlets own: its main greenlet and its hook, apart
 /// from [`Local`] so that `Local` needs no destructor.
 struct Owned {
     /// This thread's main greenlet, created on first use.
     main: OnceCell<Greenlet>,
-    /// The switch hook, if any.
-    hook: RefCell<Option<Rc<Hook>>>,
+    /// The switch hook, if any; taken out while it runs (see [`call_hook`]).
+    hook: RefCell<Option<Hook>>,
+    /// Counts `settrace` calls, so a hook that was replaced while it ran
+    /// is not put back.
+    hook_generation: Cell<u64>,
 }
 
 impl Owned {
@@ -217,13 +234,14 @@ thread_local! {
         Local {
             current: Cell::new(std::ptr::null()),
             hooked: Cell::new(false),
-            unwinding: Cell::new(0),
+            blocked: Cell::new(0),
             next_id: Cell::new(1),
             mail_value: ManuallyDrop::new(Cell::new(None)),
             mail_error: ManuallyDrop::new(Cell::new(None)),
         }
     };
-    static OWNED: Owned = const { Owned { main: OnceCell::new(), hook: RefCell::new(None) } };
+    static OWNED: Owned =
+        const { Owned { main: OnceCell::new(), hook: RefCell::new(None), hook_generation: Cell::new(0) } };
 }
 
 impl Local {
@@ -267,6 +285,12 @@ impl Local {
         let main = OWNED.with(|o| Rc::as_ptr(&o.main().0));
         self.current.set(main);
         main
+    }
+
+    /// Why a switch is refused now (call it only when `blocked` is not 0).
+    #[cold]
+    pub(super) fn blocked_error(&self) -> GreenletError {
+        if self.blocked.get() >= IN_HOOK { GreenletError::InHook } else { GreenletError::Unwinding }
     }
 
     /// A new id for a greenlet of this thread.
@@ -331,13 +355,47 @@ pub(super) fn main_greenlet() -> Greenlet {
     OWNED.with(|o| o.main().clone())
 }
 
-/// This thread's switch hook, if one is set.
-pub(super) fn hook() -> Option<Rc<Hook>> {
-    OWNED.with(|o| o.hook.borrow().clone())
+/// Calls this thread's switch hook, if one is set, with switching refused
+/// for as long as it runs (a switch from the hook returns
+/// `Err(GreenletError::InHook)`), and returns its panic if it panicked.
+///
+/// The hook is taken out of its cell while it runs, so that a `settrace`
+/// from inside it does not find it borrowed; it goes back afterwards unless
+/// it was replaced meanwhile, or it panicked: then it is dropped, as
+/// greenlet drops a trace function that raises.
+pub(super) fn call_hook(l: &Local, from: &Greenlet, to: &Greenlet) -> Result<(), Box<dyn Any + Send>> {
+    let Some((hook, generation)) = OWNED.with(|o| o.hook.take().map(|h| (h, o.hook_generation.get()))) else {
+        return Ok(());
+    };
+    l.blocked.set(l.blocked.get() + IN_HOOK);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| hook(from, to, Instant::now())));
+    l.blocked.set(l.blocked.get() - IN_HOOK);
+    match outcome {
+        Ok(()) => {
+            OWNED.with(|o| {
+                if o.hook_generation.get() == generation {
+                    *o.hook.borrow_mut() = Some(hook);
+                }
+            });
+            Ok(())
+        }
+        Err(payload) => {
+            OWNED.with(|o| {
+                if o.hook_generation.get() == generation {
+                    l.hooked.set(false);
+                }
+            });
+            Err(payload)
+        }
+    }
 }
 
-/// Replaces this thread's switch hook, returning the old one.
-pub(super) fn replace_hook(hook: Option<Hook>) -> Option<Rc<Hook>> {
+/// Replaces this thread's switch hook, returning the old one (`None` when
+/// called from inside the hook: it is out of its cell while it runs).
+pub(super) fn replace_hook(hook: Option<Hook>) -> Option<Hook> {
     LOCAL.with(|l| l.hooked.set(hook.is_some()));
-    OWNED.with(|o| o.hook.replace(hook.map(Rc::new)))
+    OWNED.with(|o| {
+        o.hook_generation.set(o.hook_generation.get() + 1);
+        o.hook.replace(hook)
+    })
 }

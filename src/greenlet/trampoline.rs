@@ -12,7 +12,6 @@
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
-use std::time::Instant;
 
 use corosensei::CoroutineResult;
 
@@ -30,8 +29,8 @@ pub(super) fn send(to: &Greenlet, message: Message) -> Message {
     }
     // SAFETY: `l` is used only within this call.
     let l = unsafe { state::local() };
-    if l.unwinding.get() > 0 {
-        return Err(GreenletError::Unwinding);
+    if l.blocked.get() != 0 {
+        return Err(l.blocked_error());
     }
     let current = l.current();
     if std::ptr::eq(current, Rc::as_ptr(&to.0)) {
@@ -40,7 +39,11 @@ pub(super) fn send(to: &Greenlet, message: Message) -> Message {
     // SAFETY: used only within this call, while `current` runs (see
     // `current_inner`).
     let current = unsafe { state::current_inner(l) };
+    // The hook runs here, on the switching side, before anything is
+    // posted: if it panics, the panic leaves this `switch` and nothing is
+    // left behind; it cannot switch (`blocked`).
     if current.parent.is_none() {
+        note_switch(l, None, Some(to), Leaving::Waits);
         l.post(message);
         return trampoline(l, to);
     }
@@ -49,6 +52,7 @@ pub(super) fn send(to: &Greenlet, message: Message) -> Message {
     }
     // Main travels as `None`: no reference count to pay.
     let request = if to.is_main() { None } else { Some(to.clone()) };
+    note_switch(l, None, request.as_ref(), Leaving::Waits);
     l.post(message);
     suspend(current, request);
     l.take_message()
@@ -78,20 +82,55 @@ fn suspend(current: &Inner, request: Request) {
     yielder.suspend(request);
 }
 
-/// Records a switch in the trace and calls the hook; `None` is main.
-#[inline]
-pub(super) fn note_switch(l: &Local, from: Option<&Greenlet>, to: Option<&Greenlet>) {
+/// How the greenlet that switches away leaves.
+#[derive(Clone, Copy)]
+pub(super) enum Leaving {
+    /// It waits in its `switch`.
+    Waits,
+    /// It has finished: its result or panic goes to `to`.
+    Dies,
+}
+
+/// Records a switch in the trace and calls the hook. `from: None` is the
+/// greenlet running now, `to: None` is main. A panic of the hook goes on
+/// from here.
+#[inline(always)]
+pub(super) fn note_switch(l: &Local, from: Option<&Greenlet>, to: Option<&Greenlet>, leaving: Leaving) {
     if l.hooked.get() || trace::is_on() {
-        note_switch_slow(from, to);
+        if let Err(payload) = note_switch_slow(l, from, to, leaving) {
+            panic::resume_unwind(payload);
+        }
     }
 }
 
 #[cold]
-fn note_switch_slow(from: Option<&Greenlet>, to: Option<&Greenlet>) {
-    let main = state::main_greenlet();
-    let (from, to) = (from.unwrap_or(&main), to.unwrap_or(&main));
+#[inline(never)]
+fn note_switch_slow(
+    l: &Local,
+    from: Option<&Greenlet>,
+    to: Option<&Greenlet>,
+    leaving: Leaving,
+) -> Result<(), Box<dyn std::any::Any + Send>> {
+    let (current, main);
+    let from = match from {
+        Some(from) => from,
+        None => {
+            current = state::current_greenlet();
+            &current
+        }
+    };
+    let to = match to {
+        Some(to) => to,
+        None => {
+            main = state::main_greenlet();
+            &main
+        }
+    };
     if trace::is_on() {
-        let from_state = if from.is_dead() { State::Done } else { State::Waiting(Wait::Switch) };
+        let from_state = match leaving {
+            Leaving::Waits => State::Waiting(Wait::Switch),
+            Leaving::Dies => State::Done,
+        };
         if from.0.traced {
             trace::record(from.trace_id(), from_state);
         }
@@ -99,9 +138,7 @@ fn note_switch_slow(from: Option<&Greenlet>, to: Option<&Greenlet>) {
             trace::record(to.trace_id(), State::Running);
         }
     }
-    if let Some(hook) = state::hook() {
-        hook(from, to, Instant::now());
-    }
+    if l.hooked.get() { state::call_hook(l, from, to) } else { Ok(()) }
 }
 
 // ANCHOR: trampoline
@@ -114,10 +151,7 @@ fn note_switch_slow(from: Option<&Greenlet>, to: Option<&Greenlet>) {
 fn trampoline(l: &Local, target: &Greenlet) -> Result<Value, GreenletError> {
     let main = l.current.get();
     match hop(l, main, None, target) {
-        None => {
-            note_switch(l, Some(target), None);
-            l.take_message()
-        }
+        None => l.take_message(),
         Some(next) => trampoline_loop(l, main, target.clone(), next),
     }
 }
@@ -129,10 +163,7 @@ fn trampoline_loop(l: &Local, main: *const Inner, from: Greenlet, mut target: Gr
     let mut from = Some(from);
     loop {
         match hop(l, main, from.as_ref(), &target) {
-            None => {
-                note_switch(l, Some(&target), None);
-                return l.take_message();
-            }
+            None => return l.take_message(),
             Some(next) => from = Some(std::mem::replace(&mut target, next)),
         }
     }
@@ -140,10 +171,9 @@ fn trampoline_loop(l: &Local, main: *const Inner, from: Greenlet, mut target: Gr
 
 /// Runs `target` (switched to by `from`, `None` for main) until it switches
 /// away, and returns to whom: `None` for main. The message travels in the
-/// mailbox.
+/// mailbox; the switching greenlet has already called the hook.
 #[inline(always)]
 fn hop(l: &Local, main: *const Inner, from: Option<&Greenlet>, target: &Greenlet) -> Option<Greenlet> {
-    note_switch(l, from, Some(target));
     if let Err(err) = start_if_new(target) {
         // No stack: the target cannot run; tell whoever switched to it,
         // dropping the value it sent (which would otherwise come back as
@@ -167,7 +197,15 @@ fn hop(l: &Local, main: *const Inner, from: Option<&Greenlet>, target: &Greenlet
         // The body left its value in the mailbox.
         Ok(CoroutineResult::Return(())) => finish(target),
         Err(payload) => {
-            l.post(Err(GreenletError::Panicked(crate::panic_message::of(&*payload))));
+            let message = crate::panic_message::of(&*payload);
+            drop(payload);
+            // The body cannot tell the hook it died, so the trampoline does,
+            // before posting; the panic that is reported is the body's, and
+            // one of the hook's here is dropped (the hook is removed).
+            if l.hooked.get() || trace::is_on() {
+                let _ = note_switch_slow(l, Some(target), Some(&target.live_parent()), Leaving::Dies);
+            }
+            l.post(Err(GreenletError::Panicked(message)));
             finish(target)
         }
     }
@@ -231,12 +269,21 @@ fn start(g: &Greenlet) -> Result<(), StackError> {
         if let Some(inner) = weak.upgrade() {
             inner.yielder.set(yielder as *const _);
         }
-        drop(weak);
         // The first message is always a value (a throw into a new greenlet
         // kills it without starting it).
         let value = LOCAL.with(Local::take_message).unwrap_or_else(|_| Box::new(()));
         let result = body(value);
-        LOCAL.with(|l| l.post(Ok(result)));
+        // SAFETY: used only within this closure, on this thread.
+        let l = unsafe { state::local() };
+        // No handle left: the greenlet is being dropped, and its forced
+        // unwind was caught on the way (by a `catch_unwind` in the body,
+        // such as an aio task's) and the body ran on to its end. Nobody
+        // waits for this result: posting it would leave it in the mailbox
+        // for the next switch to take.
+        let Some(me) = weak.upgrade().map(Greenlet) else { return };
+        note_switch(l, Some(&me), Some(&me.live_parent()), Leaving::Dies);
+        drop(me);
+        l.post(Ok(result));
     });
     // SAFETY: the greenlet is new, so it has no coroutine that anything
     // could be using (the invariant on `Inner::co`).
