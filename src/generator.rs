@@ -37,6 +37,7 @@
 //! | `StopIteration(value)` | `Ok(Step::Returned(value))`, then `Err(GeneratorError::Finished)` |
 //! | `g.throw(exc)`: `yield` raises `exc` | `g.throw(err)`: `yield_` returns `Err(Thrown(err))` |
 //! | `g.close()`: `GeneratorExit` at the `yield` | `g.close()`: the stack unwinds, every destructor runs |
+//! | `r = yield from sub()` | `let r = co.yield_from(sub, first)?;` ([`Co::yield_from`]) |
 //! | `g.gi_running`, `inspect.getgeneratorstate` | [`Generator::state`] |
 //!
 //! **The first `send` differs.** In Python the first `send` must be
@@ -256,6 +257,52 @@ impl<In, Out> Co<'_, In, Out> {
         }
     }
     // ANCHOR_END: yield
+}
+
+impl<In: 'static, Out: 'static> Co<'_, In, Out> {
+    // ANCHOR: yield_from
+    /// Python's `yield from inner` (PEP 380): runs `inner` as part of this
+    /// generator until it returns, and returns its return value.
+    ///
+    /// - what `inner` yields, this generator yields: it goes out to whoever
+    ///   is calling `send` on this one;
+    /// - what that caller sends comes back in to `inner`'s pending
+    ///   `yield_`, and what the caller throws is thrown into `inner`;
+    /// - `inner`'s return value is the value of the call;
+    /// - closing this generator (or dropping it) while it delegates closes
+    ///   `inner`: it is owned by this generator's stack, which unwinds.
+    ///
+    /// `first` is the first value sent to `inner`: its body's argument if
+    /// it has not started, else the value of its pending `yield_` (Python
+    /// sends `None` there; here the input type has no `None`).
+    ///
+    /// # Errors
+    ///
+    /// What `inner`'s `send` or `throw` gives when it does not step: its
+    /// panic as `Panicked`, `Finished` if it had already finished (where
+    /// Python's `yield from` would return `None` at once), a throw `inner`
+    /// refused as `Thrown`. A thrown error that `inner`'s body passes on
+    /// (`co.yield_(v)?`) is part of its return value, as Python's
+    /// exception coming out of `yield from` is.
+    pub fn yield_from<Ret: 'static>(
+        &self,
+        inner: Generator<In, Out, Ret>,
+        first: In,
+    ) -> Result<Ret, GeneratorError> {
+        let mut step = inner.send(first);
+        loop {
+            match step? {
+                Step::Returned(ret) => return Ok(ret),
+                Step::Yielded(out) => {
+                    step = match self.yield_(out) {
+                        Ok(input) => inner.send(input),
+                        Err(Thrown(err)) => inner.throw(err),
+                    }
+                }
+            }
+        }
+    }
+    // ANCHOR_END: yield_from
 }
 
 /// The corosensei coroutine underneath.

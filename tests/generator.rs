@@ -269,3 +269,132 @@ fn a_body_that_catches_close_and_yields_again_is_still_closed() {
     assert_eq!(g.state(), GeneratorState::Finished);
     assert!(matches!(g.send(()), Err(GeneratorError::Finished)));
 }
+
+// yield_from, rule by rule (PEP 380). Each test's doc comment gives the
+// Python it mirrors; each was run on CPython 3.11.7 and its output is
+// quoted.
+
+/// `inner() -> got = yield 1; got = yield 2; return "inner done"`;
+/// `outer() -> r = yield from inner(); yield "after"; return r + "!"`.
+/// CPython 3.11: `next(g)` is 1, `send("a")` is 2 (inner got a),
+/// `send("b")` is "after" (inner got b; r is 'inner done'), then
+/// `StopIteration("inner done!")`. Yields pass out, sends pass in, the
+/// return value is the value of `yield from`.
+#[test]
+fn yield_from_passes_yields_out_sends_in_and_returns_the_inner_value() {
+    let got: Rc<RefCell<Vec<String>>> = Rc::default();
+    let log = got.clone();
+    let outer: Generator<String, String, String> = Generator::new(move |co, first| {
+        let log = log.clone();
+        let inner = Generator::new(move |co, _first: String| {
+            let got = co.yield_("1".to_string()).unwrap();
+            log.borrow_mut().push(got);
+            let got = co.yield_("2".to_string()).unwrap();
+            log.borrow_mut().push(got);
+            "inner done".to_string()
+        });
+        let r = co.yield_from(inner, first).unwrap();
+        co.yield_("after".to_string()).unwrap();
+        r + "!"
+    });
+    assert_eq!(outer.send(String::new()).unwrap(), Step::Yielded("1".into()));
+    assert_eq!(outer.send("a".into()).unwrap(), Step::Yielded("2".into()));
+    assert_eq!(outer.send("b".into()).unwrap(), Step::Yielded("after".into()));
+    assert_eq!(*got.borrow(), ["a", "b"]);
+    assert_eq!(outer.send(String::new()).unwrap(), Step::Returned("inner done!".into()));
+}
+
+/// `catcher(): while True: try: yield "waiting" except ValueError as e:
+/// yield f"caught {e}"`, delegated to with `yield from`. CPython 3.11:
+/// `next` is "waiting", `throw(ValueError("boom"))` is "caught boom",
+/// `send(None)` is "waiting": a throw into the outer goes to the inner.
+#[test]
+fn yield_from_throws_into_the_inner_generator() {
+    let outer: Generator<(), String, ()> = Generator::new(|co, ()| {
+        let catcher = Generator::new(|co, ()| {
+            loop {
+                if let Err(e) = co.yield_("waiting".to_string()) {
+                    co.yield_(format!("caught {e}")).unwrap();
+                }
+            }
+        });
+        co.yield_from(catcher, ()).unwrap()
+    });
+    assert_eq!(outer.send(()).unwrap(), Step::Yielded("waiting".into()));
+    assert_eq!(outer.throw("boom").unwrap(), Step::Yielded("caught boom".into()));
+    assert_eq!(outer.send(()).unwrap(), Step::Yielded("waiting".into()));
+}
+
+/// `plain(): yield 1`; `outer3(): try: yield from plain() except
+/// ValueError as e: yield f"outer saw {e}"`. CPython 3.11: `next` is 1,
+/// `throw(ValueError("up"))` is "outer saw up": an error the inner does not
+/// handle comes out of `yield from` in the outer. In Rust the inner passes
+/// it on with `?`, so it is part of the inner's return value.
+#[test]
+fn an_error_the_inner_passes_on_comes_out_of_yield_from() {
+    use corolab::generator::Thrown;
+    let outer: Generator<(), String, ()> = Generator::new(|co, ()| {
+        let plain = Generator::new(|co, ()| -> Result<(), Thrown> {
+            co.yield_("1".to_string())?;
+            Ok(())
+        });
+        if let Err(e) = co.yield_from(plain, ()).unwrap() {
+            co.yield_(format!("outer saw {e}")).unwrap();
+        }
+    });
+    assert_eq!(outer.send(()).unwrap(), Step::Yielded("1".into()));
+    assert_eq!(outer.throw("up").unwrap(), Step::Yielded("outer saw up".into()));
+}
+
+/// `closable(): try: yield 1 finally: print("inner finally ran")`;
+/// `outer4(): try: yield from closable() finally: print("outer finally
+/// ran")`. CPython 3.11 after `next(g); g.close()` prints "inner finally
+/// ran" then "outer finally ran": closing the outer closes the inner
+/// first.
+#[test]
+fn closing_the_outer_generator_closes_the_inner_first() {
+    struct Finally(&'static str, Rc<RefCell<Vec<&'static str>>>);
+    impl Drop for Finally {
+        fn drop(&mut self) {
+            self.1.borrow_mut().push(self.0);
+        }
+    }
+    let ran: Rc<RefCell<Vec<&'static str>>> = Rc::default();
+    let r = ran.clone();
+    let outer: Generator<(), i32, ()> = Generator::new(move |co, ()| {
+        let _finally = Finally("outer finally ran", r.clone());
+        let r = r.clone();
+        let closable = Generator::new(move |co, ()| {
+            let _finally = Finally("inner finally ran", r);
+            co.yield_(1).unwrap();
+        });
+        co.yield_from(closable, ()).unwrap();
+    });
+    assert_eq!(outer.send(()).unwrap(), Step::Yielded(1));
+    outer.close();
+    assert_eq!(*ran.borrow(), ["inner finally ran", "outer finally ran"]);
+    assert_eq!(outer.state(), GeneratorState::Finished);
+}
+
+/// `failing(): yield 1; raise RuntimeError("inner failed")`, delegated to.
+/// CPython 3.11: the second `next` raises "inner failed" in the caller.
+/// Here the inner's panic is `Err(Panicked)` from `yield_from`, and the
+/// outer passes it on by panicking too, so its caller sees the message.
+#[test]
+fn the_inner_generators_panic_reaches_the_outer() {
+    let outer: Generator<(), i32, ()> = Generator::new(|co, ()| {
+        let failing = Generator::new(|co, ()| {
+            co.yield_(1).unwrap();
+            panic!("inner failed");
+        });
+        match co.yield_from(failing, ()) {
+            Err(GeneratorError::Panicked(msg)) => panic!("{msg}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+    assert_eq!(outer.send(()).unwrap(), Step::Yielded(1));
+    match outer.send(()) {
+        Err(GeneratorError::Panicked(msg)) => assert_eq!(msg, "inner failed"),
+        other => panic!("expected the inner's panic, got {other:?}"),
+    }
+}
