@@ -45,7 +45,7 @@ use super::executor::ThreadPool;
 use super::future::SettableFuture;
 use super::handle::LoopHandle;
 use super::task::{self, Meta, Task};
-use crate::reactor::{Events, Poller, TimerId, Timers};
+use crate::reactor::{Events, Poller, Slots, TimerId, Timers};
 use crate::trace::{self, State};
 use async_task::Runnable;
 use std::cell::{Cell, RefCell};
@@ -88,13 +88,6 @@ pub(crate) enum TimerEntry {
     /// Queue a callback (`call_later`, `call_at`). Boxed, so that a
     /// sleeping task's entry stays two words.
     Call(Box<Callback>),
-}
-
-/// What waits on one registered socket.
-#[derive(Default)]
-pub(crate) struct IoSlot {
-    pub(crate) reader: Option<Waker>,
-    pub(crate) writer: Option<Waker>,
 }
 
 /// Work handed over from other threads.
@@ -149,8 +142,8 @@ pub(crate) struct Inner {
     pub(crate) ready: RefCell<VecDeque<Runnable<Meta>>>,
     pub(crate) soon: RefCell<VecDeque<Callback>>,
     pub(crate) timers: RefCell<Timers<TimerEntry>>,
-    pub(crate) io: RefCell<Vec<Option<IoSlot>>>,
-    io_free: RefCell<Vec<usize>>,
+    /// Who waits on each registered socket, by poller key.
+    pub(crate) io: RefCell<Slots<Waker>>,
     pub(crate) remote: Arc<Remote>,
     events: RefCell<Events>,
     stopping: Cell<bool>,
@@ -181,8 +174,7 @@ impl Inner {
             ready: RefCell::new(VecDeque::new()),
             soon: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Timers::new()),
-            io: RefCell::new(Vec::new()),
-            io_free: RefCell::new(Vec::new()),
+            io: RefCell::new(Slots::new()),
             remote: Arc::new(remote),
             events: RefCell::new(Events::new()),
             stopping: Cell::new(false),
@@ -252,30 +244,6 @@ impl Inner {
     pub(crate) fn cancel_timer(&self, id: TimerId) {
         let entry = self.timers.borrow_mut().cancel(id);
         drop(entry); // outside the borrow: dropping a waker may schedule
-    }
-
-    /// Claims a key for a new socket.
-    pub(crate) fn io_insert(&self) -> usize {
-        let mut io = self.io.borrow_mut();
-        match self.io_free.borrow_mut().pop() {
-            Some(key) => {
-                io[key] = Some(IoSlot::default());
-                key
-            }
-            None => {
-                io.push(Some(IoSlot::default()));
-                io.len() - 1
-            }
-        }
-    }
-
-    /// Frees a socket's key.
-    pub(crate) fn io_remove(&self, key: usize) {
-        let slot = self.io.borrow_mut().get_mut(key).and_then(Option::take);
-        if slot.is_some() {
-            self.io_free.borrow_mut().push(key);
-        }
-        drop(slot); // outside the borrow
     }
 
     /// Runs one task step.
@@ -386,13 +354,7 @@ impl Inner {
             panic!("aio: the reactor's wait failed: {e}");
         }
         for ready in events.iter() {
-            let (reader, writer) = {
-                let mut io = self.io.borrow_mut();
-                match io.get_mut(ready.key).and_then(Option::as_mut) {
-                    Some(slot) => (slot.reader.take(), slot.writer.take()),
-                    None => (None, None),
-                }
-            };
+            let (reader, writer) = self.io.borrow_mut().take_ready(ready.key);
             // Both directions are woken: a waiter whose direction is not
             // ready retries, gets WouldBlock, and parks again. Rare (it needs
             // a reader and a writer parked on one socket), and simple.
@@ -413,7 +375,7 @@ impl Inner {
             let ready = std::mem::take(&mut *self.ready.borrow_mut());
             let soon = std::mem::take(&mut *self.soon.borrow_mut());
             let timers = std::mem::take(&mut *self.timers.borrow_mut());
-            let io: Vec<IoSlot> = self.io.borrow_mut().iter_mut().filter_map(Option::take).collect();
+            let io = self.io.borrow_mut().drain();
             let jobs = std::mem::take(&mut *self.remote.jobs.lock().unwrap_or_else(|p| p.into_inner()));
             let callbacks = std::mem::take(&mut *self.done_callbacks.borrow_mut());
             if ready.is_empty() && soon.is_empty() && timers.is_empty() && io.is_empty() && jobs.is_empty() {

@@ -22,7 +22,7 @@
 #![forbid(unsafe_code)]
 
 use super::concurrent::{ConcurrentFuture, pair};
-use super::error::{Error, panic_message};
+use super::error::Error;
 use super::event_loop::current;
 use crossbeam_channel::{Sender, unbounded};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -81,7 +81,8 @@ impl ThreadPool {
     {
         let (promise, future) = pair(Error::Cancelled);
         let job: Job = Box::new(move || {
-            let result = catch_unwind(AssertUnwindSafe(f)).map_err(|p| Error::Panicked(panic_message(&*p)));
+            let result =
+                catch_unwind(AssertUnwindSafe(f)).map_err(|p| Error::Panicked(crate::panic_message::of(&*p)));
             promise.set(result);
         });
         // A send fails only if every thread is gone; the job (and its

@@ -62,7 +62,7 @@
 use super::event_loop::{Inner, current};
 use super::iter::AsyncIterator;
 use super::task::trace_wait;
-use crate::reactor::Interest;
+use crate::reactor::{Direction, Interest};
 use crate::trace::Wait;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
@@ -70,12 +70,6 @@ use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::AsFd;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-
-#[derive(Clone, Copy, Debug)]
-enum Direction {
-    Read,
-    Write,
-}
 
 /// A non-blocking socket registered with this thread's loop.
 struct Source<T: AsFd> {
@@ -87,11 +81,12 @@ struct Source<T: AsFd> {
 impl<T: AsFd> Source<T> {
     fn new(io: T) -> io::Result<Source<T>> {
         let inner = current();
-        let key = inner.io_insert();
+        let key = inner.io.borrow_mut().insert();
         // SAFETY: `io` is owned by this `Source`, whose `Drop` deletes it from
         // the poller before the field `io` is dropped (and closed).
         if let Err(e) = unsafe { add(&inner, &io, key) } {
-            inner.io_remove(key);
+            let slot = inner.io.borrow_mut().remove(key);
+            drop(slot); // outside the borrow
             return Err(e);
         }
         Ok(Source { io, key, inner })
@@ -100,22 +95,18 @@ impl<T: AsFd> Source<T> {
     /// Ready once the socket may be ready in `dir` (see the module docs).
     fn poll_ready(&self, dir: Direction, parked: &mut bool, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut io = self.inner.io.borrow_mut();
-        let Some(slot) = io.get_mut(self.key).and_then(Option::as_mut) else {
+        if !io.contains(self.key) {
             return Poll::Ready(Err(io::Error::other("aio: socket is no longer registered")));
-        };
-        let waiter = match dir {
-            Direction::Read => &mut slot.reader,
-            Direction::Write => &mut slot.writer,
-        };
-        if *parked && waiter.is_none() {
-            return Poll::Ready(Ok(())); // the loop took our waker: an event came
         }
-        match waiter {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            other => *other = Some(cx.waker().clone()),
-        }
+        let replaced = match io.waiter(self.key, dir) {
+            // The loop took our waker: an event came.
+            None if *parked => return Poll::Ready(Ok(())),
+            Some(w) if w.will_wake(cx.waker()) => None,
+            _ => io.park(self.key, dir, cx.waker().clone()).ok().flatten(),
+        };
         *parked = true;
         drop(io);
+        drop(replaced); // outside the borrow
         trace_wait(Wait::Io);
         Poll::Pending
     }
@@ -149,7 +140,8 @@ impl<T: AsFd> Drop for Source<T> {
     fn drop(&mut self) {
         // Deleting can fail only if the fd is already gone; nothing to do then.
         let _ = self.inner.remote.poller.delete(&self.io);
-        self.inner.io_remove(self.key);
+        let slot = self.inner.io.borrow_mut().remove(self.key);
+        drop(slot); // outside the borrow: dropping a waker may schedule
     }
 }
 

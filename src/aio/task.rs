@@ -44,7 +44,7 @@
 //! that have one.
 
 use super::debug::Warning;
-use super::error::{Error, panic_message};
+use super::error::Error;
 use super::event_loop::{Inner, with_current};
 use crate::trace::{self, State, TaskId, Wait};
 use std::any::Any;
@@ -141,7 +141,7 @@ where
             match catch_unwind(AssertUnwindSafe(|| f.poll(cx))) {
                 Ok(Poll::Pending) => return Poll::Pending,
                 Ok(Poll::Ready(value)) => Ok(value),
-                Err(payload) => Err(Error::Panicked(panic_message(&*payload))),
+                Err(payload) => Err(Error::Panicked(crate::panic_message::of(&*payload))),
             }
         };
         future.set(None);
