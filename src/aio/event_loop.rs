@@ -24,6 +24,12 @@
 //! queue and a [`Poller::notify`](crate::reactor::Poller::notify) if it
 //! happened on another. That is the whole scheduler.
 //!
+//! The loop's state is split three ways: this file holds the queues, the
+//! timers, the socket slots and the turn; `remote.rs` the part other
+//! threads may touch (the locked queue and the poller's notify); and
+//! `task_table.rs` what the loop knows about each task by id (names,
+//! pending cancels, done callbacks).
+//!
 //! Steps 3 and 4 run only what was ready when the step began, so a task that
 //! wakes itself in a loop still lets timers and IO in, as asyncio does. When
 //! work is always ready the loop still checks the reactor (without sleeping)
@@ -44,19 +50,20 @@ use super::debug::{DebugState, Warning, WarningSink};
 use super::executor::ThreadPool;
 use super::future::SettableFuture;
 use super::handle::LoopHandle;
+use super::remote::{Remote, RemoteJob};
 use super::task::{self, Meta, Task};
-use crate::reactor::{Events, Poller, Slots, TimerId, Timers};
+use super::task_table::TaskTable;
+use crate::reactor::{Events, Slots, TimerId, Timers};
 use crate::trace::{self, State};
 use async_task::Runnable;
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 thread_local! {
@@ -90,52 +97,6 @@ pub(crate) enum TimerEntry {
     Call(Box<Callback>),
 }
 
-/// Work handed over from other threads.
-pub(crate) enum RemoteJob {
-    /// A task woken on another thread.
-    Run(Runnable<Meta>),
-    /// `call_soon_threadsafe`.
-    Call(Box<dyn FnOnce() + Send>),
-}
-
-/// The part of a loop other threads may touch: the poller (to notify it) and
-/// a locked queue of handed-over work.
-pub(crate) struct Remote {
-    pub(crate) poller: Poller,
-    jobs: Mutex<Vec<RemoteJob>>,
-    /// Set by whoever queues a job and notifies; cleared by the loop before
-    /// it drains the queue. It makes many hand-overs cost one notify.
-    notified: AtomicBool,
-    closed: AtomicBool,
-    pub(crate) thread: ThreadId,
-}
-
-impl Remote {
-    /// Queues a job and wakes the loop. Gives the job back if the loop is
-    /// closed.
-    pub(crate) fn push(&self, job: RemoteJob) -> Result<(), RemoteJob> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(job);
-        }
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).push(job);
-        self.wake();
-        Ok(())
-    }
-
-    /// Makes the loop's current or next reactor wait return.
-    pub(crate) fn wake(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
-            // A failed notify leaves the loop asleep until its next timer or
-            // event; there is no one to report it to from here.
-            let _ = self.poller.notify();
-        }
-    }
-
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
-    }
-}
-
 /// The loop's state. Single-threaded: everything but `remote` lives in
 /// `Cell`/`RefCell`, and no borrow is held while user code or a `wake` runs.
 pub(crate) struct Inner {
@@ -149,27 +110,14 @@ pub(crate) struct Inner {
     stopping: Cell<bool>,
     running: Cell<bool>,
     turns: Cell<u32>,
-    next_task: Cell<u64>,
+    pub(crate) tasks: TaskTable,
     pub(crate) debug: DebugState,
-    /// Tasks whose `cancel()` was called and which have not run since.
-    pub(crate) cancelled: RefCell<HashSet<u64>>,
-    /// `add_done_callback`s by task id, called with a `&Result<T, Error>`.
-    pub(crate) done_callbacks: RefCell<HashMap<u64, Vec<task::DoneCallback>>>,
     pub(crate) executor: RefCell<Option<Rc<ThreadPool>>>,
-    /// Names of the tasks that have one, and how many holders (the task,
-    /// its handle) still need it.
-    pub(crate) names: RefCell<HashMap<u64, (Rc<str>, u8)>>,
 }
 
 impl Inner {
     fn new() -> std::io::Result<Inner> {
-        let remote = Remote {
-            poller: Poller::new()?,
-            jobs: Mutex::new(Vec::new()),
-            notified: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
-            thread: std::thread::current().id(),
-        };
+        let remote = Remote::new()?;
         Ok(Inner {
             ready: RefCell::new(VecDeque::new()),
             soon: RefCell::new(VecDeque::new()),
@@ -180,19 +128,10 @@ impl Inner {
             stopping: Cell::new(false),
             running: Cell::new(false),
             turns: Cell::new(0),
-            next_task: Cell::new(1),
+            tasks: TaskTable::default(),
             debug: DebugState::from_env(),
-            cancelled: RefCell::new(HashSet::new()),
-            done_callbacks: RefCell::new(HashMap::new()),
             executor: RefCell::new(None),
-            names: RefCell::new(HashMap::new()),
         })
-    }
-
-    pub(crate) fn next_task_id(&self) -> u64 {
-        let id = self.next_task.get();
-        self.next_task.set(id + 1);
-        id
     }
 
     // ANCHOR: scheduler
@@ -226,17 +165,6 @@ impl Inner {
     }
     // ANCHOR_END: scheduler
 
-    /// One holder of task `id`'s name lets go of it.
-    pub(crate) fn release_name(&self, id: u64) {
-        let mut names = self.names.borrow_mut();
-        if let Some((_, holders)) = names.get_mut(&id) {
-            *holders -= 1;
-            if *holders == 0 {
-                names.remove(&id);
-            }
-        }
-    }
-
     pub(crate) fn add_timer(&self, deadline: Instant, entry: TimerEntry) -> TimerId {
         self.timers.borrow_mut().insert(deadline, entry)
     }
@@ -250,10 +178,7 @@ impl Inner {
     fn run_task(&self, runnable: Runnable<Meta>) {
         let meta = runnable.metadata();
         let id = meta.id;
-        let cancel = {
-            let mut cancelled = self.cancelled.borrow_mut();
-            !cancelled.is_empty() && cancelled.remove(&id)
-        };
+        let cancel = self.tasks.take_cancel(id);
         task::begin_step(meta.trace, cancel);
         trace::record(meta.trace, State::Running);
         if self.debug.on.get() {
@@ -288,14 +213,10 @@ impl Inner {
     /// was not woken, no stop was asked).
     fn turn(&self, may_sleep: &dyn Fn() -> bool) {
         // 1. Work from other threads.
-        if self.remote.notified.load(Ordering::Acquire) {
-            self.remote.notified.swap(false, Ordering::AcqRel);
-            let jobs = std::mem::take(&mut *self.remote.jobs.lock().unwrap_or_else(|p| p.into_inner()));
-            for job in jobs {
-                match job {
-                    RemoteJob::Run(runnable) => self.ready.borrow_mut().push_back(runnable),
-                    RemoteJob::Call(f) => self.soon.borrow_mut().push_back(Callback::threadsafe(f)),
-                }
+        for job in self.remote.take_jobs() {
+            match job {
+                RemoteJob::Run(runnable) => self.ready.borrow_mut().push_back(runnable),
+                RemoteJob::Call(f) => self.soon.borrow_mut().push_back(Callback::threadsafe(f)),
             }
         }
         // 2. Due timers.
@@ -322,7 +243,7 @@ impl Inner {
                 return;
             }
             Some(Duration::ZERO)
-        } else if self.remote.notified.load(Ordering::Acquire) {
+        } else if self.remote.is_notified() {
             Some(Duration::ZERO)
         } else {
             self.timers.borrow_mut().next_deadline().map(|d| d.saturating_duration_since(Instant::now()))
@@ -376,8 +297,8 @@ impl Inner {
             let soon = std::mem::take(&mut *self.soon.borrow_mut());
             let timers = std::mem::take(&mut *self.timers.borrow_mut());
             let io = self.io.borrow_mut().drain();
-            let jobs = std::mem::take(&mut *self.remote.jobs.lock().unwrap_or_else(|p| p.into_inner()));
-            let callbacks = std::mem::take(&mut *self.done_callbacks.borrow_mut());
+            let jobs = self.remote.drain();
+            let callbacks = self.tasks.drain_done_callbacks();
             if ready.is_empty() && soon.is_empty() && timers.is_empty() && io.is_empty() && jobs.is_empty() {
                 break;
             }
@@ -661,7 +582,7 @@ impl Drop for EventLoop {
     fn drop(&mut self) {
         let inner = Rc::clone(&self.inner);
         CURRENT.with(|c| *c.borrow_mut() = self.previous.take());
-        inner.remote.closed.store(true, Ordering::Release);
+        inner.remote.close();
         inner.drain();
     }
 }

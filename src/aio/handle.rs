@@ -29,7 +29,8 @@
 
 use super::concurrent::{ConcurrentFuture, pair};
 use super::error::Error;
-use super::event_loop::{Remote, RemoteJob, current};
+use super::event_loop::current;
+use super::remote::{Remote, RemoteJob};
 use super::task;
 use std::fmt;
 use std::future::Future;

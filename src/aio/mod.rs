@@ -34,19 +34,19 @@
 //!
 //! # Map
 //!
-//! | asyncio | here | file |
-//! | --- | --- | --- |
 //! Each module's docs explain its part (the map below names them); start
 //! with [`event_loop`], then [`task`].
 //!
+//! | asyncio | here | file |
+//! | --- | --- | --- |
 //! | `asyncio.run`, `new_event_loop`, `run_until_complete`, `run_forever`, `stop` | [`run`], [`EventLoop`] | `event_loop.rs` |
-//! | `create_task`, `Task.cancel/done/add_done_callback` | [`spawn`], [`Task`] | `task.rs` |
+//! | `create_task`, `Task.cancel/done/add_done_callback` | [`spawn`], [`Task`] | `task.rs`, `task_table.rs` |
 //! | `loop.create_future()`, `Future.set_result` | [`SettableFuture`] | `future.rs` |
 //! | `call_soon`, `call_later`, `call_at`, `Handle.cancel` | [`call_soon`], [`Handle`] | `callback.rs` |
 //! | `sleep`, `wait_for` | [`sleep`], [`wait_for`] | `time.rs` |
 //! | `gather`, `wait`, `as_completed` | [`gather`], [`wait`], [`as_completed`] | `combinators.rs` |
 //! | `Queue`, `Lock`, `Semaphore`, `Event` | [`Queue`], [`Lock`], [`Semaphore`], [`Event`] | `sync/` |
-//! | `call_soon_threadsafe`, `run_coroutine_threadsafe` | [`LoopHandle`] | `handle.rs` |
+//! | `call_soon_threadsafe`, `run_coroutine_threadsafe` | [`LoopHandle`] | `handle.rs`, `remote.rs` |
 //! | `concurrent.futures.Future` | [`ConcurrentFuture`] | `concurrent.rs` |
 //! | `run_in_executor` | [`run_in_executor`], [`ThreadPool`] | `executor.rs` |
 //! | `open_connection`, `start_server` | [`TcpStream`], [`TcpListener`] | `net.rs` |
@@ -102,8 +102,10 @@
 //! send(lp.handle().spawn_threadsafe(async { 1 }));
 //! ```
 //!
-//! Every file here forbids `unsafe` except `net.rs`, which registers sockets
-//! with the poller (one `unsafe` call, justified there).
+//! Every file here forbids `unsafe` except two, each justified where it is:
+//! `net.rs` registers sockets with the poller (one `unsafe` call), and
+//! `task.rs` projects the pinned future inside a task's wrapper (one
+//! `unsafe` block).
 
 pub mod callback;
 pub mod combinators;
@@ -117,9 +119,11 @@ pub mod handle;
 pub mod iter;
 pub mod net;
 pub mod pool;
+mod remote;
 pub mod scenarios;
 pub mod sync;
 pub mod task;
+mod task_table;
 pub mod time;
 
 pub use callback::Handle;

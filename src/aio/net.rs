@@ -57,7 +57,8 @@
 //! .unwrap();
 //! ```
 
-// The one unsafe call of `aio`: registering a socket with the poller.
+// This file's one unsafe call: registering a socket with the poller (the
+// other unsafe of `aio` is the pin projection in `task.rs`).
 
 use super::event_loop::{Inner, current};
 use super::iter::AsyncIterator;

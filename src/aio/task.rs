@@ -46,6 +46,7 @@
 use super::debug::Warning;
 use super::error::Error;
 use super::event_loop::{Inner, with_current};
+use super::task_table::DoneCallback;
 use crate::trace::{self, State, TaskId, Wait};
 use std::any::Any;
 use std::cell::Cell;
@@ -63,9 +64,6 @@ pub(crate) struct Meta {
     pub(crate) id: u64,
     pub(crate) trace: TaskId,
 }
-
-/// A done callback, type-erased: it downcasts to `&Result<T, Error>`.
-pub(crate) type DoneCallback = Box<dyn FnOnce(&dyn Any)>;
 
 thread_local! {
     /// The running task's trace id, and whether this step is to cancel it.
@@ -95,7 +93,7 @@ pub(crate) fn trace_wait(wait: Wait) {
 
 /// The name of task `id` on this thread's loop.
 pub(crate) fn task_name(id: u64) -> String {
-    let name = with_current(|inner| inner.names.borrow().get(&id).map(|(name, _)| Rc::clone(name))).flatten();
+    let name = with_current(|inner| inner.tasks.name(id)).flatten();
     display_name(id, name.as_deref())
 }
 
@@ -113,6 +111,11 @@ pub(crate) fn display_name(id: u64, name: Option<&str>) -> String {
 /// `Err(Panicked)`, and runs the end-of-task bookkeeping.
 struct Guarded<F> {
     /// `None` once the future finished or was cancelled (dropped in place).
+    ///
+    /// # Invariant
+    ///
+    /// Structurally pinned: never moved out of the `Guarded` (only dropped
+    /// in place by `Pin::set`), and `Guarded`'s `Drop` does not touch it.
     future: Option<F>,
     id: u64,
     trace: TaskId,
@@ -127,9 +130,8 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let (id, trace) = (self.id, self.trace);
-        // SAFETY: `future` is structurally pinned: it is never moved out of
-        // the `Guarded` (only dropped in place by `Pin::set`), `Guarded`'s
-        // `Drop` does not touch it, and `Guarded` is `Unpin` only when `F` is.
+        // SAFETY: `future` is structurally pinned (the invariant on the
+        // field), and `Guarded` is `Unpin` only when `F` is.
         let mut future = unsafe { self.map_unchecked_mut(|g| &mut g.future) };
         let result = if take_cancel() {
             future.set(None); // drop it here: destructors run before anyone sees Cancelled
@@ -158,12 +160,11 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let id = inner.next_task_id();
+    let id = inner.tasks.next_id();
     let trace = trace::task(format_args!("{}", display_name(id, name.as_deref())));
     let named = name.is_some();
     if let Some(name) = name {
-        // Two holders: the task and its handle; each lets go once.
-        inner.names.borrow_mut().insert(id, (Rc::from(name), 2));
+        inner.tasks.set_name(id, name);
     }
     let body = Guarded { future: Some(future), id, trace, named };
     let (runnable, task) =
@@ -186,7 +187,7 @@ where
 impl<F> Drop for Guarded<F> {
     fn drop(&mut self) {
         if self.named {
-            with_current(|inner| inner.release_name(self.id));
+            with_current(|inner| inner.tasks.release_name(self.id));
         }
     }
 }
@@ -194,18 +195,8 @@ impl<F> Drop for Guarded<F> {
 /// The end of a task: forget a pending cancel, run its done callbacks.
 fn finish<T: 'static>(id: u64, trace: TaskId, result: &Result<T, Error>) {
     trace::record(trace, State::Done);
-    let callbacks = with_current(|inner| {
-        {
-            let mut cancelled = inner.cancelled.borrow_mut();
-            if !cancelled.is_empty() {
-                cancelled.remove(&id);
-            }
-        }
-        let mut all = inner.done_callbacks.borrow_mut();
-        if all.is_empty() { None } else { all.remove(&id) }
-    })
-    .flatten();
-    for callback in callbacks.into_iter().flatten() {
+    let callbacks = with_current(|inner| inner.tasks.finish(id)).unwrap_or_default();
+    for callback in callbacks {
         callback(result);
     }
 }
@@ -260,7 +251,7 @@ impl<T: 'static> Task<T> {
             return false;
         }
         self.cancel_requested.set(true);
-        with_current(|inner| inner.cancelled.borrow_mut().insert(self.id));
+        with_current(|inner| inner.tasks.request_cancel(self.id));
         self.waker.wake_by_ref();
         true
     }
@@ -293,7 +284,7 @@ impl<T: 'static> Task<T> {
                 Some(result) => f(result),
                 None => unreachable!("a done callback is stored under its own task's id and type"),
             });
-        with_current(|inner| inner.done_callbacks.borrow_mut().entry(self.id).or_default().push(callback));
+        with_current(|inner| inner.tasks.add_done_callback(self.id, callback));
     }
 
     /// Moves a finished task's result into the stash.
@@ -367,7 +358,7 @@ impl<T: 'static> Future for Task<T> {
 impl<T> Task<T> {
     fn release_name(&mut self) {
         if std::mem::take(&mut self.named) {
-            with_current(|inner| inner.release_name(self.id));
+            with_current(|inner| inner.tasks.release_name(self.id));
         }
     }
 }
@@ -380,7 +371,7 @@ impl<T> Drop for Task<T> {
         with_current(|inner| {
             if pending {
                 // The drop cancels it before it can finish: its callbacks will never run.
-                inner.done_callbacks.borrow_mut().remove(&self.id);
+                inner.tasks.drop_done_callbacks(self.id);
             }
             if forgotten && inner.debug.on.get() {
                 inner.debug.warn(Warning::NeverAwaited { task: task_name(self.id), pending });
