@@ -47,6 +47,7 @@
 
 use super::callback::{Callback, Handle};
 use super::debug::{DebugState, Warning, WarningSink};
+use super::exception::{ExceptionContext, ExceptionHandler, default_exception_handler};
 use super::executor::ThreadPool;
 use super::future::SettableFuture;
 use super::handle::LoopHandle;
@@ -59,6 +60,7 @@ use async_task::Runnable;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -67,25 +69,47 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 thread_local! {
-    /// The loop that owns this thread, from `EventLoop::new` until it drops.
-    /// The free functions (`aio::spawn`, `aio::sleep`, ...) find it here, as
-    /// asyncio's find the running loop.
+    /// The loop whose `run_*` is on this thread's stack (asyncio's running
+    /// loop), or the loop that is closing. The free functions (`aio::spawn`,
+    /// `aio::sleep`, ...) find it here. [`Installed`] sets it and puts the
+    /// one before back, so a loop run inside another's task restores it.
     static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
 }
 
-/// Calls `f` with this thread's loop, if there is one.
+/// Calls `f` with this thread's running loop, if there is one.
 pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<Inner>) -> R) -> Option<R> {
     CURRENT.with(|c| c.borrow().as_ref().map(f))
 }
 
-/// This thread's loop.
+/// This thread's running loop.
 ///
 /// # Panics
 ///
-/// If no [`EventLoop`] exists on this thread.
+/// If no loop is running on this thread.
 pub(crate) fn current() -> Rc<Inner> {
-    with_current(Rc::clone)
-        .expect("no aio event loop on this thread (create one with EventLoop::new or aio::run)")
+    with_current(Rc::clone).expect(
+        "no running aio event loop on this thread (call this from a task or callback \
+         of EventLoop::run_until_complete, run_forever or aio::run)",
+    )
+}
+
+/// `inner` is the current loop until this is dropped; then the one before
+/// it is again.
+struct Installed {
+    previous: Option<Rc<Inner>>,
+}
+
+impl Installed {
+    fn new(inner: &Rc<Inner>) -> Installed {
+        Installed { previous: CURRENT.with(|c| c.borrow_mut().replace(Rc::clone(inner))) }
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let ours = CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), self.previous.take()));
+        drop(ours); // outside the borrow
+    }
 }
 
 /// What a timer does when it is due.
@@ -113,6 +137,7 @@ pub(crate) struct Inner {
     pub(crate) tasks: TaskTable,
     pub(crate) debug: DebugState,
     pub(crate) executor: RefCell<Option<Rc<ThreadPool>>>,
+    exception_handler: RefCell<Option<ExceptionHandler>>,
 }
 
 impl Inner {
@@ -131,6 +156,7 @@ impl Inner {
             tasks: TaskTable::default(),
             debug: DebugState::from_env(),
             executor: RefCell::new(None),
+            exception_handler: RefCell::new(None),
         })
     }
 
@@ -184,19 +210,36 @@ impl Inner {
         if self.debug.on.get() {
             let started = Instant::now();
             runnable.run();
-            self.check_slow(started, || task::task_name(id));
+            self.check_slow(started, || self.tasks.display_name(id));
         } else {
             runnable.run();
         }
     }
 
     fn run_callback(&self, callback: Callback) {
-        if self.debug.on.get() {
-            let started = Instant::now();
-            callback.run();
+        let started = self.debug.on.get().then(Instant::now);
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback.run())) {
+            self.report(ExceptionContext {
+                message: "Exception in callback".to_string(),
+                panic: crate::panic_message::of(&*payload),
+            });
+        }
+        if let Some(started) = started {
             self.check_slow(started, || "callback".to_string());
-        } else {
-            callback.run();
+        }
+    }
+
+    /// Hands a caught panic to the exception handler (see `exception.rs`).
+    /// A handler that panics itself is reported on standard error.
+    pub(crate) fn report(&self, context: ExceptionContext) {
+        let handler = self.exception_handler.borrow().clone();
+        let handled = catch_unwind(AssertUnwindSafe(|| match handler {
+            Some(handler) => handler(&context),
+            None => default_exception_handler(&context),
+        }));
+        if let Err(payload) = handled {
+            eprintln!("aio: the exception handler panicked: {}", crate::panic_message::of(&*payload));
+            default_exception_handler(&context);
         }
     }
 
@@ -288,11 +331,16 @@ impl Inner {
         }
     }
 
-    /// Drops every queued task, callback, timer and socket waiter (on this
-    /// thread, so !Send futures are dropped where they live), until dropping
-    /// stops producing more.
+    /// Drops every task, callback, timer and socket waiter (on this thread,
+    /// so !Send futures are dropped where they live), until dropping stops
+    /// producing more. Parked tasks are woken first, which puts them on the
+    /// run queue, so they are dropped with it: their handles then give
+    /// `Err(Cancelled)`.
     fn drain(&self) {
         loop {
+            for waker in self.tasks.live_wakers() {
+                waker.wake();
+            }
             let ready = std::mem::take(&mut *self.ready.borrow_mut());
             let soon = std::mem::take(&mut *self.soon.borrow_mut());
             let timers = std::mem::take(&mut *self.timers.borrow_mut());
@@ -433,6 +481,26 @@ impl LoopRef {
         self.inner.debug.slow.set(threshold);
     }
 
+    /// Sends every panic of a callback or done callback to `handler`
+    /// instead of [`default_exception_handler`] (asyncio's
+    /// `set_exception_handler`; see [`exception`](super::exception)).
+    pub fn set_exception_handler(&self, handler: impl Fn(&ExceptionContext) + 'static) {
+        let handler: ExceptionHandler = Rc::new(handler);
+        *self.inner.exception_handler.borrow_mut() = Some(handler);
+    }
+
+    /// Goes back to [`default_exception_handler`].
+    pub fn clear_exception_handler(&self) {
+        let old = self.inner.exception_handler.borrow_mut().take();
+        drop(old); // outside the borrow
+    }
+
+    /// Calls the loop's exception handler with `context` (asyncio's
+    /// `call_exception_handler`).
+    pub fn call_exception_handler(&self, context: ExceptionContext) {
+        self.inner.report(context);
+    }
+
     /// Sends every debug warning to `sink` as well as to standard error.
     pub fn set_warning_sink(&self, sink: impl Fn(&Warning) + 'static) {
         let sink: WarningSink = Rc::new(sink);
@@ -449,10 +517,15 @@ impl LoopRef {
 /// An event loop: owns a thread's run queue, timers and reactor, and runs
 /// them (asyncio's `new_event_loop()`).
 ///
-/// One loop per thread at a time: creating a loop installs it as the
-/// thread's current loop (so `aio::spawn`, `aio::sleep` and friends find
-/// it), and dropping it removes it, cancels every task still alive, and
-/// drops their futures, running their destructors.
+/// A thread may hold several loops. The *current* one, which `aio::spawn`,
+/// `aio::sleep` and friends use, is the one whose `run_*` is on the stack
+/// (asyncio's running loop); outside every `run_*` there is none, and those
+/// functions panic with a message that says so. Use [`LoopRef::spawn`] to
+/// schedule work on a loop that is not running yet.
+///
+/// Dropping a loop cancels every task still alive, parked or queued: their
+/// futures are dropped on this thread, running their destructors, and
+/// awaiting their handles afterwards gives `Err(Cancelled)`.
 ///
 /// ```
 /// use corolab::aio::{self, EventLoop};
@@ -467,7 +540,6 @@ impl LoopRef {
 /// ```
 pub struct EventLoop {
     r: LoopRef,
-    previous: Option<Rc<Inner>>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -490,17 +562,21 @@ impl Default for EventLoop {
     }
 }
 
-/// Resets `running` even if the future panics.
-struct Running<'a>(&'a Inner);
+/// While a `run_*` call is on the stack: the loop is running and current.
+/// Dropped on every path (a panicking future too).
+struct Running<'a> {
+    inner: &'a Inner,
+    _current: Installed,
+}
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
-        self.0.running.set(false);
+        self.inner.running.set(false);
     }
 }
 
 impl EventLoop {
-    /// A new loop, installed as this thread's current loop.
+    /// A new loop on this thread. It becomes current while it runs.
     ///
     /// # Panics
     ///
@@ -513,14 +589,13 @@ impl EventLoop {
     /// A new loop, or the error of creating its epoll instance.
     pub fn try_new() -> std::io::Result<EventLoop> {
         let inner = Rc::new(Inner::new()?);
-        let previous = CURRENT.with(|c| c.borrow_mut().replace(Rc::clone(&inner)));
-        Ok(EventLoop { r: LoopRef { inner }, previous })
+        Ok(EventLoop { r: LoopRef { inner } })
     }
 
     fn enter(&self) -> Running<'_> {
         assert!(!self.inner.running.get(), "aio: this event loop is already running");
         self.inner.running.set(true);
-        Running(&self.inner)
+        Running { inner: &self.inner, _current: Installed::new(&self.inner) }
     }
 
     // ANCHOR: run_until_complete
@@ -580,10 +655,10 @@ impl EventLoop {
 
 impl Drop for EventLoop {
     fn drop(&mut self) {
-        let inner = Rc::clone(&self.inner);
-        CURRENT.with(|c| *c.borrow_mut() = self.previous.take());
-        inner.remote.close();
-        inner.drain();
+        // Current while it closes, so the futures it drops find it.
+        let _current = Installed::new(&self.inner);
+        self.inner.remote.close();
+        self.inner.drain();
     }
 }
 

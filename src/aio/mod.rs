@@ -52,6 +52,7 @@
 //! | `open_connection`, `start_server` | [`TcpStream`], [`TcpListener`] | `net.rs` |
 //! | `async for` | [`AsyncIterator`] | `iter.rs` |
 //! | debug mode (`PYTHONASYNCIODEBUG`) | [`debug`] | `debug.rs` |
+//! | `set_exception_handler`, `default_exception_handler` | [`LoopRef::set_exception_handler`], [`default_exception_handler`] | `exception.rs` |
 //! | `aiomultiprocess.Pool` | [`Pool`] | `pool.rs` |
 //!
 //! The reactor under the loop (epoll and the timer heap) is
@@ -68,7 +69,11 @@
 //! - Errors are values: awaiting a task gives `Result<T, Error>`; a panic in
 //!   a task is caught and becomes [`Error::Panicked`] for whoever awaits it.
 //! - Done callbacks run as the task finishes, borrowing its result, rather
-//!   than being scheduled with `call_soon`.
+//!   than being scheduled with `call_soon`. A panic in one (or in a
+//!   `call_soon`/`call_later` callback) goes to the loop's exception
+//!   handler, as in asyncio, and the loop goes on.
+//! - asyncio has one loop per thread; here a thread may hold several, and
+//!   the current one is the one whose `run_*` is on the stack.
 //!
 //! # What may cross threads
 //!
@@ -113,6 +118,7 @@ pub mod concurrent;
 pub mod debug;
 pub mod error;
 pub mod event_loop;
+pub mod exception;
 pub mod executor;
 pub mod future;
 pub mod handle;
@@ -132,6 +138,7 @@ pub use concurrent::ConcurrentFuture;
 pub use debug::Warning;
 pub use error::Error;
 pub use event_loop::{EventLoop, LoopRef, run};
+pub use exception::{ExceptionContext, default_exception_handler};
 pub use executor::{ThreadPool, run_in_executor};
 pub use future::SettableFuture;
 pub use handle::LoopHandle;
@@ -147,17 +154,18 @@ pub use time::{Sleep, sleep, sleep_until, wait_for, yield_now};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-/// The loop of this thread (asyncio's `get_running_loop`; here it also works
-/// between `run_*` calls).
+/// The loop running on this thread: the one whose `run_*` call is on the
+/// stack (asyncio's `get_running_loop`).
 ///
 /// # Panics
 ///
-/// If this thread has no [`EventLoop`]; see [`try_current_loop`].
+/// Outside every `run_*` call (even if an [`EventLoop`] exists); see
+/// [`try_current_loop`].
 pub fn get_running_loop() -> LoopRef {
     LoopRef { inner: event_loop::current() }
 }
 
-/// The loop of this thread, if it has one.
+/// The loop running on this thread, if one is.
 pub fn try_current_loop() -> Option<LoopRef> {
     event_loop::with_current(|inner| LoopRef { inner: std::rc::Rc::clone(inner) })
 }
@@ -167,7 +175,7 @@ pub fn try_current_loop() -> Option<LoopRef> {
 ///
 /// # Panics
 ///
-/// If this thread has no [`EventLoop`].
+/// If no [`EventLoop`] is running on this thread.
 pub fn spawn<F>(future: F) -> Task<F::Output>
 where
     F: Future + 'static,
@@ -180,7 +188,7 @@ where
 ///
 /// # Panics
 ///
-/// If this thread has no [`EventLoop`].
+/// If no [`EventLoop`] is running on this thread.
 pub fn spawn_named<F>(name: impl Into<String>, future: F) -> Task<F::Output>
 where
     F: Future + 'static,
@@ -193,7 +201,7 @@ where
 ///
 /// # Panics
 ///
-/// If this thread has no [`EventLoop`].
+/// If no [`EventLoop`] is running on this thread.
 pub fn call_soon(f: impl FnOnce() + 'static) -> Handle {
     get_running_loop().call_soon(f)
 }
@@ -202,7 +210,7 @@ pub fn call_soon(f: impl FnOnce() + 'static) -> Handle {
 ///
 /// # Panics
 ///
-/// If this thread has no [`EventLoop`].
+/// If no [`EventLoop`] is running on this thread.
 pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> Handle {
     get_running_loop().call_later(delay, f)
 }
@@ -211,7 +219,7 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> Handle {
 ///
 /// # Panics
 ///
-/// If this thread has no [`EventLoop`].
+/// If no [`EventLoop`] is running on this thread.
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> Handle {
     get_running_loop().call_at(when, f)
 }

@@ -45,17 +45,17 @@
 
 use super::debug::Warning;
 use super::error::Error;
-use super::event_loop::{Inner, with_current};
+use super::event_loop::Inner;
+use super::exception::ExceptionContext;
 use super::task_table::DoneCallback;
 use crate::trace::{self, State, TaskId, Wait};
 use std::any::Any;
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 /// What async-task keeps beside each task's future.
@@ -91,12 +91,6 @@ pub(crate) fn trace_wait(wait: Wait) {
     }
 }
 
-/// The name of task `id` on this thread's loop.
-pub(crate) fn task_name(id: u64) -> String {
-    let name = with_current(|inner| inner.tasks.name(id)).flatten();
-    display_name(id, name.as_deref())
-}
-
 /// A task's name: the one it was given, or `Task-N` as in asyncio.
 pub(crate) fn display_name(id: u64, name: Option<&str>) -> String {
     match name {
@@ -120,6 +114,11 @@ struct Guarded<F> {
     id: u64,
     trace: TaskId,
     named: bool,
+    /// Its slot in the loop's table of live tasks.
+    slot: u32,
+    /// Its loop, to reach the task table (weak: a task does not keep its
+    /// loop alive).
+    lp: Weak<Inner>,
 }
 
 impl<F: Future> Future for Guarded<F>
@@ -129,7 +128,7 @@ where
     type Output = Result<F::Output, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (id, trace) = (self.id, self.trace);
+        let (id, trace, lp) = (self.id, self.trace, self.lp.clone());
         // SAFETY: `future` is structurally pinned (the invariant on the
         // field), and `Guarded` is `Unpin` only when `F` is.
         let mut future = unsafe { self.map_unchecked_mut(|g| &mut g.future) };
@@ -147,7 +146,7 @@ where
             }
         };
         future.set(None);
-        finish(id, trace, &result);
+        finish(&lp, id, trace, &result);
         Poll::Ready(result)
     }
 }
@@ -166,10 +165,13 @@ where
     if let Some(name) = name {
         inner.tasks.set_name(id, name);
     }
-    let body = Guarded { future: Some(future), id, trace, named };
+    // A slot in the live table now, its waker once the task exists.
+    let slot = inner.tasks.reserve();
+    let body = Guarded { future: Some(future), id, trace, named, slot, lp: Rc::downgrade(inner) };
     let (runnable, task) =
         async_task::Builder::new().metadata(Meta { id, trace }).spawn_local(move |_| body, inner.scheduler());
     let waker = runnable.waker();
+    inner.tasks.track(slot, waker.clone());
     runnable.schedule();
     Task {
         inner: Some(task.fallible()),
@@ -179,25 +181,36 @@ where
         awaited: Cell::new(false),
         cancel_requested: Cell::new(false),
         named,
-        _local: PhantomData,
+        lp: Rc::clone(inner),
     }
 }
 // ANCHOR_END: spawn
 
 impl<F> Drop for Guarded<F> {
     fn drop(&mut self) {
-        if self.named {
-            with_current(|inner| inner.tasks.release_name(self.id));
+        // Gone: finished, cancelled, or dropped by a closing loop.
+        if let Some(inner) = self.lp.upgrade() {
+            inner.tasks.untrack(self.slot);
+            if self.named {
+                inner.tasks.release_name(self.id);
+            }
         }
     }
 }
 
-/// The end of a task: forget a pending cancel, run its done callbacks.
-fn finish<T: 'static>(id: u64, trace: TaskId, result: &Result<T, Error>) {
+/// The end of a task: forget a pending cancel, run its done callbacks. A
+/// done callback that panics goes to the loop's exception handler, and the
+/// next one runs.
+fn finish<T: 'static>(lp: &Weak<Inner>, id: u64, trace: TaskId, result: &Result<T, Error>) {
     trace::record(trace, State::Done);
-    let callbacks = with_current(|inner| inner.tasks.finish(id)).unwrap_or_default();
-    for callback in callbacks {
-        callback(result);
+    let Some(inner) = lp.upgrade() else { return };
+    for callback in inner.tasks.finish(id) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(result))) {
+            inner.report(ExceptionContext {
+                message: format!("Exception in done callback of task {}", inner.tasks.display_name(id)),
+                panic: crate::panic_message::of(&*payload),
+            });
+        }
     }
 }
 
@@ -220,8 +233,8 @@ pub struct Task<T> {
     cancel_requested: Cell<bool>,
     /// Whether it has an entry in the loop's name table.
     named: bool,
-    /// Tasks belong to their loop's thread.
-    _local: PhantomData<Rc<()>>,
+    /// Its loop (an `Rc`: tasks belong to their loop's thread).
+    lp: Rc<Inner>,
 }
 
 impl<T: 'static> fmt::Debug for Task<T> {
@@ -233,7 +246,7 @@ impl<T: 'static> fmt::Debug for Task<T> {
 impl<T: 'static> Task<T> {
     /// The task's name (`Task-N` unless it was spawned with one).
     pub fn name(&self) -> String {
-        task_name(self.id)
+        self.lp.tasks.display_name(self.id)
     }
 
     /// Whether the task has finished (returned, panicked or been
@@ -251,7 +264,7 @@ impl<T: 'static> Task<T> {
             return false;
         }
         self.cancel_requested.set(true);
-        with_current(|inner| inner.tasks.request_cancel(self.id));
+        self.lp.tasks.request_cancel(self.id);
         self.waker.wake_by_ref();
         true
     }
@@ -284,7 +297,7 @@ impl<T: 'static> Task<T> {
                 Some(result) => f(result),
                 None => unreachable!("a done callback is stored under its own task's id and type"),
             });
-        with_current(|inner| inner.tasks.add_done_callback(self.id, callback));
+        self.lp.tasks.add_done_callback(self.id, callback);
     }
 
     /// Moves a finished task's result into the stash.
@@ -358,7 +371,7 @@ impl<T: 'static> Future for Task<T> {
 impl<T> Task<T> {
     fn release_name(&mut self) {
         if std::mem::take(&mut self.named) {
-            with_current(|inner| inner.tasks.release_name(self.id));
+            self.lp.tasks.release_name(self.id);
         }
     }
 }
@@ -368,14 +381,13 @@ impl<T> Drop for Task<T> {
         let Some(task) = self.inner.as_ref() else { return }; // detached
         let pending = !task.is_finished();
         let forgotten = pending && !self.awaited.get() && !self.cancel_requested.get();
-        with_current(|inner| {
-            if pending {
-                // The drop cancels it before it can finish: its callbacks will never run.
-                inner.tasks.drop_done_callbacks(self.id);
-            }
-            if forgotten && inner.debug.on.get() {
-                inner.debug.warn(Warning::NeverAwaited { task: task_name(self.id), pending });
-            }
-        });
+        let tasks = &self.lp.tasks;
+        if pending {
+            // The drop cancels it before it can finish: its callbacks will never run.
+            tasks.drop_done_callbacks(self.id);
+        }
+        if forgotten && self.lp.debug.on.get() {
+            self.lp.debug.warn(Warning::NeverAwaited { task: tasks.display_name(self.id), pending });
+        }
     }
 }

@@ -10,7 +10,10 @@
 //! ```
 //!
 //! Only tasks that have an entry cost anything: a task with no name, no
-//! pending cancel and no done callback appears in no map. `task.rs` reads
+//! pending cancel and no done callback appears in no map. Beside the maps,
+//! every unfinished task has a slot in `live` holding a waker for it, so a
+//! closing loop can reach the tasks that are parked (asleep on a timer, a
+//! socket, a lock) and drop their futures on its own thread. `task.rs` reads
 //! and writes the table only through these methods; no borrow is held while
 //! a callback runs.
 #![forbid(unsafe_code)]
@@ -19,6 +22,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::task::Waker;
 
 /// A done callback, type-erased: it downcasts to `&Result<T, Error>`.
 pub(crate) type DoneCallback = Box<dyn FnOnce(&dyn Any)>;
@@ -34,6 +38,9 @@ pub(crate) struct TaskTable {
     /// Names of the tasks that have one, and how many holders (the task,
     /// its handle) still need it.
     names: RefCell<HashMap<u64, (Rc<str>, u8)>>,
+    /// A waker for each unfinished task, by slot (a free list reuses them).
+    live: RefCell<Vec<Option<Waker>>>,
+    free: RefCell<Vec<u32>>,
 }
 
 impl TaskTable {
@@ -42,6 +49,44 @@ impl TaskTable {
         let id = self.next_id.get() + 1;
         self.next_id.set(id);
         id
+    }
+
+    /// A slot for a task about to be spawned (empty until
+    /// [`TaskTable::track`]).
+    pub(crate) fn reserve(&self) -> u32 {
+        let mut live = self.live.borrow_mut();
+        match self.free.borrow_mut().pop() {
+            Some(slot) => slot,
+            None => {
+                live.push(None);
+                u32::try_from(live.len() - 1).expect("fewer than 2^32 live tasks")
+            }
+        }
+    }
+
+    /// Keeps `waker` in `slot` (from [`TaskTable::reserve`]) until
+    /// [`TaskTable::untrack`].
+    pub(crate) fn track(&self, slot: u32, waker: Waker) {
+        self.live.borrow_mut()[slot as usize] = Some(waker);
+    }
+
+    /// The task in `slot` is gone (its future was dropped); the slot is
+    /// free again. Called once per reserved slot.
+    pub(crate) fn untrack(&self, slot: u32) {
+        let waker = self.live.borrow_mut().get_mut(slot as usize).and_then(Option::take);
+        self.free.borrow_mut().push(slot);
+        drop(waker); // outside the borrow
+    }
+
+    /// A waker for every unfinished task (a closing loop wakes them all, so
+    /// that each is queued and then dropped with the queue).
+    pub(crate) fn live_wakers(&self) -> Vec<Waker> {
+        self.live.borrow().iter().flatten().cloned().collect()
+    }
+
+    /// Task `id`'s name as traces and warnings show it.
+    pub(crate) fn display_name(&self, id: u64) -> String {
+        super::task::display_name(id, self.name(id).as_deref())
     }
 
     /// Names task `id`; the task and its handle each let go once.

@@ -7,8 +7,10 @@
 
 mod combinators;
 mod debug;
+mod exceptions;
 mod futures;
 mod io;
+mod loops;
 mod scenarios;
 mod sync;
 mod tasks;
