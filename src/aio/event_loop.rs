@@ -216,6 +216,7 @@ impl Inner {
         }
     }
 
+    // ANCHOR: run_callback
     fn run_callback(&self, callback: Callback) {
         let started = self.debug.on.get().then(Instant::now);
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback.run())) {
@@ -228,6 +229,7 @@ impl Inner {
             self.check_slow(started, || "callback".to_string());
         }
     }
+    // ANCHOR_END: run_callback
 
     /// Hands a caught panic to the exception handler (see `exception.rs`).
     /// A handler that panics itself is reported on standard error.
