@@ -72,7 +72,9 @@ pub mod gevent;
 pub mod greenlet;
 
 // servers
+pub mod echo;
 pub mod http;
+pub mod server;
 
 // scenarios
 pub mod scenarios;

@@ -3,12 +3,12 @@
 //! never outlive their connections. A test binary of its own, because these
 //! tests look at (or use up) process-wide resources; they run one at a time.
 
+use corolab::echo;
 use corolab::gevent::{self, Event, net};
-use corolab::scenarios::echo::{self, Served};
+use corolab::server::{ServerConfig, ServerState};
 use std::io::{Read, Write};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -61,11 +61,10 @@ fn a_thousand_connect_disconnect_cycles_leave_no_descriptor_behind() {
     let _alone = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let listener = net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let served = Arc::new(Served::default());
+    let state = ServerState::new(addr, ServerConfig::default(), &echo::ECHO);
     let server = gevent::spawn({
-        let (stop, served) = (stop.clone(), served.clone());
-        move || echo::gevent_server(listener, &stop, &served, Duration::from_secs(5))
+        let state = state.clone();
+        move || corolab::server::gevent::serve(listener, &state, echo::serve)
     });
     // Warm up: one full cycle, so lazily made descriptors already exist.
     drop(net::TcpStream::connect(addr).unwrap());
@@ -83,12 +82,12 @@ fn a_thousand_connect_disconnect_cycles_leave_no_descriptor_behind() {
         }
     }
     let deadline = Instant::now() + Duration::from_secs(10);
-    while (served.open_now() > 0 || open_fds() > before) && Instant::now() < deadline {
+    while (state.open() > 0 || open_fds() > before) && Instant::now() < deadline {
         gevent::sleep(Duration::from_millis(10));
     }
-    assert_eq!(served.open_now(), 0);
+    assert_eq!(state.open(), 0);
     assert_eq!(open_fds(), before, "descriptors leaked");
-    assert!(served.connections.load(Ordering::Relaxed) >= 1001);
-    stop.store(true, Ordering::Release);
-    server.kill();
+    assert!(state.connections() >= 1001);
+    state.stop();
+    server.join().unwrap().unwrap();
 }

@@ -74,7 +74,7 @@ fn routes_answer_with_their_content() {
         let data = c.get("/data?delay_ms=10").unwrap();
         let json: serde_json::Value = serde_json::from_slice(&data.body).expect("/data is JSON");
         assert_eq!(json["service"], "corolab", "{backend}");
-        let head = raw(&server, b"HEAD /hello/x HTTP/1.1\r\nConnection: close\r\n\r\n");
+        let head = raw(&server, b"HEAD /hello/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assert!(head.starts_with("HTTP/1.1 200 OK\r\n") && head.ends_with("\r\n\r\n"), "{backend}: {head}");
         assert!(head.contains("Content-Length: 10\r\n"), "{backend}: {head}");
     }
@@ -99,7 +99,7 @@ fn keep_alive_serves_many_requests_on_one_connection() {
 #[test]
 fn connection_close_and_http10_are_honoured() {
     for (backend, server) in servers(ServerConfig::default()) {
-        let answer = raw(&server, b"GET /hello/a HTTP/1.1\r\nConnection: close\r\n\r\n");
+        let answer = raw(&server, b"GET /hello/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assert!(answer.contains("\r\nConnection: close\r\n") && answer.ends_with("Hello, a!\n"), "{backend}");
         // HTTP/1.0 closes by default, even with a second request queued.
         let answer = raw(&server, b"GET /hello/b HTTP/1.0\r\n\r\nGET /hello/c HTTP/1.0\r\n\r\n");
@@ -118,20 +118,20 @@ fn connection_close_and_http10_are_honoured() {
 
 #[test]
 fn bad_input_gets_its_status_and_the_server_keeps_serving() {
-    let long_header = format!("GET / HTTP/1.1\r\nX-Long: {}\r\n\r\n", "a".repeat(http::MAX_HEAD_BYTES));
+    let long_header = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Long: {}\r\n\r\n", "a".repeat(http::MAX_HEAD_BYTES));
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("malformed request line", b"GARBAGE\r\n\r\n".to_vec(), "400"),
         ("binary junk", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n".to_vec(), "400"),
         ("malformed header", b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n".to_vec(), "400"),
-        ("invalid Content-Length", b"POST / HTTP/1.1\r\nContent-Length: -4\r\n\r\n".to_vec(), "400"),
+        ("invalid Content-Length", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -4\r\n\r\n".to_vec(), "400"),
         ("oversized headers", long_header.into_bytes(), "431"),
-        ("oversized body", b"POST / HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n".to_vec(), "413"),
-        ("chunked body", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(), "501"),
+        ("oversized body", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n".to_vec(), "413"),
+        ("chunked body", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(), "501"),
         ("HTTP/2 preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(), "505"),
-        ("bad delay", b"GET /?delay_ms=soon HTTP/1.1\r\nConnection: close\r\n\r\n".to_vec(), "400"),
-        ("bad escape", b"GET /hello/%zz HTTP/1.1\r\nConnection: close\r\n\r\n".to_vec(), "400"),
-        ("unknown route", b"GET /nowhere HTTP/1.1\r\nConnection: close\r\n\r\n".to_vec(), "404"),
-        ("wrong method", b"DELETE /data HTTP/1.1\r\nConnection: close\r\n\r\n".to_vec(), "405"),
+        ("bad delay", b"GET /?delay_ms=soon HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "400"),
+        ("bad escape", b"GET /hello/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "400"),
+        ("unknown route", b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "404"),
+        ("wrong method", b"DELETE /data HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "405"),
     ];
     for (backend, server) in servers(ServerConfig::default()) {
         for (what, bytes, status) in &cases {
@@ -140,7 +140,7 @@ fn bad_input_gets_its_status_and_the_server_keeps_serving() {
             let (response, _) = parse_response(answer.as_bytes()).unwrap().expect("a whole response");
             assert_eq!(response.status.to_string(), *status, "{backend}: {what}");
         }
-        let answer = raw(&server, b"DELETE /data HTTP/1.1\r\nConnection: close\r\n\r\n");
+        let answer = raw(&server, b"DELETE /data HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assert!(answer.contains("\r\nAllow: GET, HEAD\r\n"), "{backend}: {answer}");
         still_serving(backend, &server);
     }
@@ -173,7 +173,7 @@ fn a_stalled_client_is_timed_out_without_holding_up_another() {
 fn a_slow_page_does_not_hold_up_a_fast_one() {
     for (backend, server) in servers(ServerConfig::default()) {
         let mut slow = connect(&server);
-        slow.write_all(b"GET /hello/slow?delay_ms=3000 HTTP/1.1\r\n\r\n").unwrap();
+        slow.write_all(b"GET /hello/slow?delay_ms=3000 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
         let started = Instant::now();
         let fast = client(&server).get("/hello/fast").unwrap();
         assert_eq!(fast.body, b"Hello, fast!\n", "{backend}");
@@ -276,7 +276,7 @@ fn drive(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
 fn the_parser_never_panics_on_random_or_truncated_input() {
     let seeds: &[&[u8]] = &[
         b"GET /hello/a%20b?delay_ms=0 HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n",
-        b"POST /data HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody",
+        b"POST /data HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody",
         b"HEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /data HTTP/1.1\r\n\r\n",
         b"GET /hello/%E2%82%AC HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
@@ -343,12 +343,12 @@ fn corolab_serve_http_serves_until_ctrl_c_then_reports() {
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         stdout.read_line(&mut first).unwrap();
-        let addr = first.split("http://").nth(1).and_then(|rest| rest.split('/').next()).map(str::to_owned);
+        let addr = first.split_whitespace().find_map(|w| w.parse::<std::net::SocketAddr>().ok());
         let Some(addr) = addr else {
             let _ = child.kill();
             panic!("{backend}: no address in {first:?}");
         };
-        let stream = TcpStream::connect(&addr).unwrap();
+        let stream = TcpStream::connect(addr).unwrap();
         stream.set_read_timeout(Some(PATIENCE)).unwrap();
         let mut c = Client::new(stream);
         assert_eq!(c.get("/hello/cli").unwrap().body, b"Hello, cli!\n", "{backend}");

@@ -43,8 +43,6 @@ const TRACE_RENDERING: &str = "trace rendering";
 /// fails on an entry that no longer occurs, so it cannot go stale.
 const KNOWN: &[(&str, &str, &str)] = &[
     // (from, to, who removes it and how)
-    ("aio", "scenarios", "servers: the aio echo arm and server leave src/aio/scenarios.rs"),
-    ("http", "scenarios", "servers: http::server names crate::backend::Backend instead"),
     ("trace", TRACE_RENDERING, "widths or lead: the renderers move out of trace/, which keeps recording"),
 ];
 

@@ -2,9 +2,10 @@
 //! worker so that "does not block the others" means something: with one
 //! worker, a coroutine that blocked its thread would stall every other.
 
+use corolab::echo;
 use corolab::gevent::may as gevent;
-use corolab::scenarios::echo::{self, Served};
 use corolab::scenarios::{self, Backend, Config};
+use corolab::server::{ServerConfig, ServerState};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -136,15 +137,18 @@ fn a_thousand_connect_disconnect_cycles_leave_no_descriptor_behind() {
     let _one = one_worker();
     let listener = gevent::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let served = Arc::new(Served::default());
+    let state = ServerState::new(addr, ServerConfig::default(), &echo::ECHO);
     let server = gevent::spawn({
-        let (stop, served) = (stop.clone(), served.clone());
-        move || echo::may_server(listener, stop, served)
+        let state = state.clone();
+        move || corolab::server::may::serve(listener, &state, echo::serve)
     });
     // Warm up: one full cycle, so lazily created descriptors already exist.
     std::net::TcpStream::connect(addr).unwrap();
-    assert_eq!(served.wait_closed(Duration::from_secs(5)), 0);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while state.open() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(state.open(), 0);
     let before = open_fds();
     for i in 0..1000u32 {
         let mut s = std::net::TcpStream::connect(addr).unwrap();
@@ -158,17 +162,16 @@ fn a_thousand_connect_disconnect_cycles_leave_no_descriptor_behind() {
         }
     }
     let deadline = Instant::now() + Duration::from_secs(10);
-    while (served.open_now() > 0 || open_fds() > before) && Instant::now() < deadline {
+    while (state.open() > 0 || open_fds() > before) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(served.open_now(), 0);
+    assert_eq!(state.open(), 0);
     // At most as many as before: a descriptor an earlier test left for may
     // to close lazily may go away meanwhile, but none of these 1,000 may stay.
     let after = open_fds();
     assert!(after <= before, "descriptors leaked: {before} open before the cycles, {after} after");
-    assert!(served.connections.load(Ordering::Relaxed) >= 1001);
-    stop.store(true, Ordering::Release);
-    echo::wake_acceptor(addr);
+    assert!(state.connections() >= 1001);
+    state.stop();
     server.join().unwrap().unwrap();
 }
 

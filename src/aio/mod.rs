@@ -126,7 +126,6 @@ pub mod iter;
 pub mod net;
 pub mod pool;
 mod remote;
-pub mod scenarios;
 pub mod sync;
 pub mod task;
 mod task_table;

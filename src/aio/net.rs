@@ -197,6 +197,14 @@ pub struct TcpStream {
     source: Source<std::net::TcpStream>,
 }
 
+impl std::os::fd::AsRawFd for TcpStream {
+    /// The descriptor's number (a server's registry keeps it, to shut the
+    /// connection down at stop without a second descriptor).
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&self.source.io)
+    }
+}
+
 impl std::fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TcpStream").field("peer", &self.peer_addr().ok()).finish()

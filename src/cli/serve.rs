@@ -1,29 +1,23 @@
 //! `corolab serve <service> --backend B --addr A`: runs one server until
-//! Ctrl-C, so any client (`nc`, Python, a load tool) can talk to it.
+//! Ctrl-C, so any client (`nc`, curl, Python, a load tool) can talk to it.
 //!
-//! The services are listed in [`Service`]; each picks the backends it runs
-//! on. A server runs in the background (a thread, or a coroutine) while the
-//! main thread waits for SIGINT or SIGTERM. Then it stops cleanly: the
-//! acceptor stops, every open connection is shut down (so a handler parked
-//! on a silent client wakes up), the handlers finish, and the command
-//! prints what it served.
+//! This file only parses, starts and waits: each service's `spawn` (in
+//! [`corolab::echo`] and [`corolab::http`]) owns its lifecycle, and
+//! [`ServerHandle::stop`] stops the acceptor, shuts every open connection
+//! down (so a handler parked on a silent client wakes up), gives the
+//! handlers the grace period and returns what was served.
 //!
 //! Signals arrive through `signal-hook`'s iterator, which turns them into
 //! reads on a self-pipe: the only code that runs inside the signal handler
 //! is signal-hook's own, audited, async-signal-safe write.
 #![forbid(unsafe_code)]
 
-use corolab::scenarios::Backend;
-use corolab::scenarios::echo::{self, Served};
+use corolab::backend::Backend;
+use corolab::server::{MAX_TIMEOUT, ServerConfig, ServerHandle, Summary};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-/// How long a stopping server waits for its connection handlers.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -38,8 +32,9 @@ pub struct ServeArgs {
     /// Worker threads for multi-threaded backends (default: all cores).
     #[arg(long)]
     workers: Option<usize>,
-    /// HTTP only: seconds a connection may stay silent (idle, or stalled
-    /// mid-request) before the server closes it.
+    /// Seconds a connection may make no progress (silent, stalled
+    /// mid-request, or not reading what it is sent) before the server
+    /// closes it; 1 to 86400.
     #[arg(long, default_value_t = 10)]
     timeout_secs: u64,
 }
@@ -57,51 +52,73 @@ impl Service {
     /// The backends this service runs on.
     fn backends(self) -> &'static [Backend] {
         match self {
-            Service::Echo => &[Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
+            Service::Echo => corolab::echo::BACKENDS,
             Service::Http => corolab::http::server::BACKENDS,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Service::Echo => "echo",
+            Service::Http => "http",
+        }
+    }
+
+    fn spawn(
+        self,
+        backend: Backend,
+        addr: SocketAddr,
+        config: ServerConfig,
+    ) -> std::io::Result<ServerHandle> {
+        match self {
+            Service::Echo => corolab::echo::spawn(backend, addr, config),
+            Service::Http => corolab::http::server::spawn(backend, addr, config),
         }
     }
 }
 
-/// A server running in the background: how to stop it and what it counted.
-struct Running {
-    stop: Arc<AtomicBool>,
-    served: Arc<Served>,
-    addr: SocketAddr,
-    /// Waits for the acceptor to return.
-    join: Box<dyn FnOnce() -> Result<(), String>>,
-}
-
 pub fn serve(args: ServeArgs) -> i32 {
-    let Some(backend) = Backend::from_name(&args.backend).filter(|b| args.service.backends().contains(b))
-    else {
-        let names: Vec<&str> = args.service.backends().iter().map(|b| b.name()).collect();
+    let service = args.service;
+    let Some(backend) = Backend::from_name(&args.backend).filter(|b| service.backends().contains(b)) else {
+        let names: Vec<&str> = service.backends().iter().map(|b| b.name()).collect();
         return super::usage_error(format!(
-            "{:?} does not run on '{}' (choose from: {})",
-            args.service,
+            "{service:?} does not run on '{}' (choose from: {})",
             args.backend,
             names.join(", ")
         ));
     };
+    let timeout = Duration::from_secs(args.timeout_secs);
+    if timeout.is_zero() || timeout > MAX_TIMEOUT {
+        return super::usage_error(format!(
+            "--timeout-secs must be 1 to {} (a day); got {}",
+            MAX_TIMEOUT.as_secs(),
+            args.timeout_secs
+        ));
+    }
     // Register before binding, so a signal that arrives once the address is
     // printed is never lost.
     let mut signals = match Signals::new([SIGINT, SIGTERM]) {
         Ok(s) => s,
         Err(e) => return fail(format!("cannot install signal handlers: {e}")),
     };
-    let running = match args.service {
-        Service::Echo => start_echo(backend, args.addr, args.workers),
-        Service::Http => return serve_http(backend, &args, signals),
-    };
-    let running = match running {
-        Ok(r) => r,
+    let config = ServerConfig { read_timeout: timeout, workers: args.workers, ..Default::default() };
+    let server = match service.spawn(backend, args.addr, config) {
+        Ok(s) => s,
         Err(e) => return fail(format!("cannot serve on {}: {e}", args.addr)),
     };
-    println!("serving echo on {} with {backend}; Ctrl-C stops", running.addr);
+    println!("serving {} on {} with {backend}; Ctrl-C stops", service.name(), server.addr());
+    if service == Service::Http {
+        println!("  try: curl -v http://{}/hello/world", server.addr());
+    }
     let signal = signals.forever().next().unwrap_or(SIGINT);
-    let name = if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
-    println!("{name}: stopping");
-    stop(running)
+    println!("{}: stopping", if signal == SIGTERM { "SIGTERM" } else { "SIGINT" });
+    match server.stop() {
+        Ok(summary) => {
+            println!("{}", report(service, &summary));
+            0
+        }
+        Err(e) => fail(format!("the server failed: {e}")),
+    }
 }
 
 fn fail(message: String) -> i32 {
@@ -109,129 +126,24 @@ fn fail(message: String) -> i32 {
     1
 }
 
-/// Stops the acceptor, closes the open connections, waits for the handlers
-/// and prints the tally.
-fn stop(running: Running) -> i32 {
-    running.stop.store(true, Ordering::Release);
-    echo::wake_acceptor(running.addr);
-    let served = &running.served;
-    // Shut the open connections down before joining the acceptor (the
-    // gevent server's thread returns only once its connections are closed),
-    // and again after, for one accepted in between.
-    let open = served.shutdown_all();
-    let acceptor = (running.join)();
-    served.shutdown_all();
-    let stuck = served.wait_closed(DRAIN_TIMEOUT);
-    println!(
-        "served {} connections, {} bytes echoed, {} ended with an error; {open} open at stop, {stuck} left",
-        served.connections.load(Ordering::Relaxed),
-        served.bytes.load(Ordering::Relaxed),
-        served.errors.load(Ordering::Relaxed),
-    );
-    match acceptor {
-        Ok(()) if stuck == 0 => 0,
-        Ok(()) => fail(format!("{stuck} connection(s) did not close within {DRAIN_TIMEOUT:?}")),
-        Err(e) => fail(e),
+/// One line: what was served, and how the stop went.
+fn report(service: Service, s: &Summary) -> String {
+    let what = match service {
+        Service::Http => plural(s.requests, "request"),
+        Service::Echo => plural(s.bytes, "byte"),
+    };
+    let mut line = format!("stopped: served {what} on {}", plural(s.connections, "connection"));
+    if s.errors > 0 {
+        line += &format!(", {} ended with an error", s.errors);
     }
-}
-
-fn start_echo(backend: Backend, addr: SocketAddr, workers: Option<usize>) -> std::io::Result<Running> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let served = Arc::new(Served::default());
-    let (s, v) = (stop.clone(), served.clone());
-    let (addr, join): (SocketAddr, Box<dyn FnOnce() -> Result<(), String>>) = match backend {
-        Backend::Threads => {
-            let listener = std::net::TcpListener::bind(addr)?;
-            let addr = listener.local_addr()?;
-            let acceptor = std::thread::spawn(move || echo::threads_server(listener, s, v));
-            (addr, Box::new(move || acceptor.join().map_err(|_| "the acceptor panicked".to_string())))
-        }
-        Backend::Gevent => {
-            // One thread runs one hub: the acceptor is that thread's main
-            // greenlet, each connection a greenlet. The listener is bound
-            // here (so errors and the address are reported at once) and
-            // registered with the hub on its own thread.
-            let listener = std::net::TcpListener::bind(addr)?;
-            let addr = listener.local_addr()?;
-            let hub = std::thread::Builder::new().name("gevent-hub".into()).spawn(move || {
-                let listener =
-                    corolab::gevent::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-                echo::gevent_server(listener, &s, &v, DRAIN_TIMEOUT);
-                Ok(())
-            })?;
-            (
-                addr,
-                Box::new(move || hub.join().unwrap_or_else(|_| Err("the hub thread panicked".to_string()))),
-            )
-        }
-        Backend::May => {
-            use corolab::gevent::may as gevent;
-            gevent::configure(workers).map_err(std::io::Error::other)?;
-            let listener = gevent::net::TcpListener::bind(addr)?;
-            let addr = listener.local_addr()?;
-            let acceptor = gevent::try_spawn(move || echo::may_server(listener, s, v))?;
-            (
-                addr,
-                Box::new(move || match acceptor.join() {
-                    Ok(result) => result.map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                }),
-            )
-        }
-        Backend::Aio => {
-            // The loop thread serves the open connections on after the
-            // acceptor stops, so `join` waits for "stopped accepting" only;
-            // the thread ends once `stop()` has closed every connection.
-            let listener = std::net::TcpListener::bind(addr)?;
-            let addr = listener.local_addr()?;
-            let (stopped_tx, stopped_rx) = crossbeam_channel::bounded(1);
-            std::thread::Builder::new()
-                .name("aio-echo".into())
-                .spawn(move || corolab::aio::scenarios::echo_server(listener, s, v, stopped_tx))?;
-            (
-                addr,
-                Box::new(move || stopped_rx.recv().map_err(|_| "the aio server stopped early".to_string())),
-            )
-        }
-        _ => return Err(std::io::Error::other(format!("echo has no {backend} server"))),
-    };
-    Ok(Running { stop, served, addr, join })
-}
-
-/// Runs the HTTP server until SIGINT or SIGTERM, then stops it and prints
-/// what it served.
-fn serve_http(backend: Backend, args: &ServeArgs, mut signals: Signals) -> i32 {
-    use corolab::http::{self, ServerConfig};
-    let config = ServerConfig {
-        read_timeout: Duration::from_secs(args.timeout_secs.max(1)),
-        workers: args.workers,
-        ..Default::default()
-    };
-    let server = match http::server::spawn(backend, args.addr, config) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("cannot serve on {}: {e}", args.addr)),
-    };
-    println!("serving http on {backend} at http://{}/ (Ctrl-C to stop)", server.addr());
-    println!("  try: curl -v http://{}/hello/world", server.addr());
-    let signal = signals.forever().next().unwrap_or(SIGINT);
-    let name = if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
-    println!("{name}: stopping");
-    match server.stop() {
-        Ok(summary) => {
-            let open = if summary.left_open > 0 {
-                format!(" ({} still open after the grace period)", summary.left_open)
-            } else {
-                String::new()
-            };
-            println!(
-                "stopped: served {} on {}{open}",
-                plural(summary.requests, "request"),
-                plural(summary.connections, "connection")
-            );
-            0
-        }
-        Err(e) => fail(format!("the server failed: {e}")),
+    if s.refused > 0 {
+        line += &format!(", {} refused (full)", s.refused);
     }
+    line += &format!("; {} open at stop", s.open_at_stop);
+    if s.left_open > 0 {
+        line += &format!(" ({} still open after the grace period)", s.left_open);
+    }
+    line
 }
 
 /// `1 request`, `2 requests`.

@@ -3,9 +3,10 @@
 //! The same [`Connection`] state machine the blocking servers drive with
 //! `read`, `write` and `sleep` is driven here with `.await`: a read that
 //! would block parks the task and the loop runs another; `?delay_ms` is an
-//! [`aio::sleep`] timer, and the stall timeout is
-//! [`aio::wait_for`] around each read. One thread
-//! serves every connection.
+//! [`aio::sleep`] timer, and the timeouts are [`aio::wait_for`] around
+//! each read (the stall timeout, cut short by the head's or body's
+//! deadline) and each write (the stall timeout). One thread serves every
+//! connection; the accept loop is [`crate::server::aio`]'s.
 //!
 //! [`AsyncClient`] is the keep-alive client of [`super::client`] with the
 //! same halves ([`request_bytes`], [`parse_response`]) and async IO.
@@ -13,88 +14,27 @@
 
 use super::client::{ClientError, ClientResponse, parse_response, request_bytes};
 use super::conn::{Connection, Step};
-use super::server::{ServerConfig, ServerHandle, ServerState};
-use crate::aio::{self, TcpListener, TcpStream};
-use std::cell::RefCell;
-use std::collections::HashMap;
+use super::server::{HTTP, ServerConfig, ServerHandle, ServerState};
+use crate::aio::{self, TcpStream};
 use std::io;
-use std::net::{Shutdown, SocketAddr};
-use std::rc::Rc;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
+// ANCHOR: spawn
 /// Binds `addr` and serves on an aio event loop in a thread of its own
 /// until the handle stops it.
 pub fn spawn(addr: SocketAddr, config: ServerConfig) -> io::Result<ServerHandle> {
-    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
-    let thread = std::thread::Builder::new().name("http-aio".into()).spawn(move || {
-        aio::run(async move {
-            let listener = match TcpListener::bind(addr).await.and_then(|l| Ok((l.local_addr()?, l))) {
-                Ok((local, listener)) => {
-                    let state = ServerState::new(local, config);
-                    let _ = bound_tx.send(Ok(Arc::clone(&state)));
-                    (listener, state)
-                }
-                Err(e) => {
-                    let _ = bound_tx.send(Err(e));
-                    return Ok(());
-                }
-            };
-            accept_loop(listener.0, listener.1).await
-        })
-    })?;
-    match bound_rx.recv() {
-        Ok(Ok(state)) => Ok(ServerHandle::new(state, thread)),
-        Ok(Err(e)) => {
-            let _ = thread.join();
-            Err(e)
-        }
-        Err(_) => Err(io::Error::other("the aio server thread died before binding")),
-    }
+    crate::server::aio::spawn(addr, config, &HTTP, |conn| async move {
+        let state = Arc::clone(conn.state());
+        serve_connection(&conn, &state).await
+    })
 }
-
-/// The open connections, so that a stop can wake their parked reads.
-type Open = Rc<RefCell<HashMap<u64, Rc<TcpStream>>>>;
-
-// ANCHOR: accept
-async fn accept_loop(listener: TcpListener, state: Arc<ServerState>) -> io::Result<()> {
-    let open: Open = Rc::default();
-    for id in 0u64.. {
-        let accepted = listener.accept().await;
-        if state.stopping() {
-            break;
-        }
-        let Ok((stream, _)) = accepted else {
-            aio::sleep(std::time::Duration::from_millis(1)).await; // out of fds: let others finish
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let stream = Rc::new(stream);
-        open.borrow_mut().insert(id, Rc::clone(&stream));
-        let (state, open) = (Arc::clone(&state), Rc::clone(&open));
-        let guard = state.open_connection();
-        aio::spawn(async move {
-            let _ = serve_connection(&stream, &state).await;
-            open.borrow_mut().remove(&id);
-            drop(guard);
-        })
-        .detach();
-    }
-    // Stopping: wake every connection parked in `read`, then give them the
-    // grace period, polling the count the loop's own way.
-    for stream in open.borrow().values() {
-        let _ = stream.shutdown(Shutdown::Read);
-    }
-    let deadline = std::time::Instant::now() + state.config.grace;
-    while state.open() > 0 && std::time::Instant::now() < deadline {
-        aio::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    Ok(())
-}
-// ANCHOR_END: accept
+// ANCHOR_END: spawn
 
 // ANCHOR: serve_connection
 /// Serves one connection until it closes: [`super::serve_connection`] with
-/// `.await` at every wait.
+/// `.await` at every wait, and the timeouts kept by [`aio::wait_for`].
 pub async fn serve_connection(stream: &TcpStream, server: &ServerState) -> io::Result<()> {
     let mut conn = Connection::new();
     loop {
@@ -102,17 +42,22 @@ pub async fn serve_connection(stream: &TcpStream, server: &ServerState) -> io::R
             conn.close_when_idle();
         }
         match conn.step() {
-            Step::Read => match aio::wait_for(stream.read(conn.read_buf()), server.config.read_timeout).await
-            {
-                Ok(Ok(n)) => conn.filled(n),
-                Ok(Err(e)) => return Err(e),
-                Err(_timed_out) => conn.timed_out(),
-            },
+            Step::Read => {
+                let Some(left) = conn.read_timeout(Instant::now(), &server.config) else {
+                    conn.timed_out();
+                    continue;
+                };
+                match aio::wait_for(stream.read(conn.read_buf()), left).await {
+                    Ok(Ok(n)) => conn.filled(n),
+                    Ok(Err(e)) => return Err(e),
+                    Err(_timed_out) => conn.timed_out(),
+                }
+            }
             Step::Respond(delay) => {
                 if !delay.is_zero() {
                     aio::sleep(delay).await;
                 }
-                stream.write_all(conn.output()).await?;
+                crate::server::aio::write_all(stream, conn.output(), server.config.read_timeout).await?;
                 conn.written();
                 server.count_request();
             }

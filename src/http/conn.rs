@@ -4,9 +4,10 @@
 //! the answer it is about to send. It does no IO: [`Connection::step`] says
 //! what the backend should do next, and the backend does it its own way:
 //!
-//! - [`Step::Read`]: read into [`Connection::read_buf`], then report how
-//!   many bytes arrived with [`Connection::filled`] (0 means end of stream);
-//!   if the read timed out, call [`Connection::timed_out`] instead;
+//! - [`Step::Read`]: read into [`Connection::read_buf`], waiting at most
+//!   [`Connection::read_timeout`], then report how many bytes arrived with
+//!   [`Connection::filled`] (0 means end of stream); if the read timed out
+//!   (or no time was left), call [`Connection::timed_out`] instead;
 //! - [`Step::Respond`]: wait the given delay (the route's `?delay_ms`), write
 //!   all of [`Connection::output`], then call [`Connection::written`];
 //! - [`Step::Close`]: close the socket.
@@ -14,15 +15,25 @@
 //! [`serve_connection`] is that loop for any blocking `Read + Write` stream
 //! (std's, gevent's or may's `TcpStream`); an async backend writes the same
 //! loop with `.await` on its reads, writes and sleeps.
+//!
+//! # Three timeouts
+//!
+//! A read waits at most the stall timeout, but that alone restarts on
+//! every byte, so a client sending one byte per half timeout would hold
+//! the connection for ever. So the whole request head also has a deadline,
+//! counted from its first byte (nginx's `client_header_timeout`), and the
+//! body one of its own, counted from the end of the head;
+//! [`Connection::read_timeout`] gives the shorter of what is left. The
+//! clock is passed in: the state machine still does no IO.
 #![forbid(unsafe_code)]
 
 use super::error::HttpError;
 use super::request::{Parsed, parse_request};
 use super::response::{ConnectionHeader, Response};
 use super::routes::route;
-use super::server::ServerState;
+use crate::server::{ServerConfig, ServerState, Socket, is_timeout};
 use std::io::{self, Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How much room [`Connection::read_buf`] offers at least.
 const READ_CHUNK: usize = 4096;
@@ -39,6 +50,17 @@ pub enum Step {
     Close,
 }
 
+/// Which part of a request a connection is waiting for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// Nothing buffered: idle between requests (only the stall timeout).
+    Idle,
+    /// A request head has begun and not ended (its deadline runs).
+    Head,
+    /// The head has ended, the body has not all arrived (its deadline runs).
+    Body,
+}
+
 /// One HTTP connection, without its socket.
 #[derive(Debug, Default)]
 pub struct Connection {
@@ -53,6 +75,8 @@ pub struct Connection {
     eof: bool,
     /// Responses produced so far.
     served: u64,
+    /// The part being waited for, and since when (its deadline's start).
+    since: Option<(Waiting, Instant)>,
 }
 
 impl Connection {
@@ -77,6 +101,7 @@ impl Connection {
             Ok(Parsed::Complete(request, used)) => {
                 self.input.copy_within(used..self.filled, 0);
                 self.filled -= used;
+                self.since = None; // the next request's deadlines start afresh
                 let routed = route(&request);
                 let connection = ConnectionHeader::for_request(request.minor_version, request.keep_alive);
                 routed.response.write_to(&mut self.output, request.method == "HEAD", connection);
@@ -119,6 +144,41 @@ impl Connection {
         self.eof |= n == 0;
     }
 
+    /// Which part of a request the connection is waiting for.
+    pub fn waiting(&self) -> Waiting {
+        let buffered = &self.input[..self.filled];
+        if buffered.is_empty() {
+            Waiting::Idle
+        } else if buffered.windows(2).any(|w| w == b"\n\n") || buffered.windows(3).any(|w| w == b"\n\r\n") {
+            Waiting::Body
+        } else {
+            Waiting::Head
+        }
+    }
+
+    // ANCHOR: read_timeout
+    /// How long the next read may wait at `now`: the stall timeout, cut
+    /// short by the deadline of the head or the body in progress. `None`
+    /// once that deadline has passed: call [`timed_out`](Self::timed_out).
+    pub fn read_timeout(&mut self, now: Instant, config: &ServerConfig) -> Option<Duration> {
+        let waiting = self.waiting();
+        let limit = match waiting {
+            Waiting::Idle => {
+                self.since = None;
+                return Some(config.read_timeout);
+            }
+            Waiting::Head => config.head_timeout(),
+            Waiting::Body => config.body_timeout(),
+        };
+        let since = match self.since {
+            Some((part, since)) if part == waiting => since,
+            _ => self.since.insert((waiting, now)).1,
+        };
+        let left = (since + limit).saturating_duration_since(now);
+        Some(left.min(config.read_timeout)).filter(|left| !left.is_zero())
+    }
+    // ANCHOR_END: read_timeout
+
     /// Reports that a read timed out. A client idle between requests is
     /// simply closed; one that stalled mid-request gets a 408 first.
     pub fn timed_out(&mut self) {
@@ -157,30 +217,42 @@ impl Connection {
 /// Serves one connection on a blocking stream until it closes: the whole
 /// server, minus accepting, for threads, gevent and may. `sleep` is the
 /// backend's sleep (a thread sleep, or a coroutine sleep that lets others
-/// run). The stream's read timeout, if it has one, is the stall timeout.
-pub fn serve_connection<S: Read + Write>(
+/// run). The accept loop has set the stream's stall timeouts; this loop
+/// shortens the read timeout while a head or body deadline runs.
+pub fn serve_connection<S: Read + Write + Socket>(
     stream: &mut S,
     sleep: impl Fn(Duration),
     server: &ServerState,
 ) -> io::Result<()> {
     let mut conn = Connection::new();
+    let mut timeout = server.config.read_timeout;
     loop {
         if server.stopping() {
             conn.close_when_idle();
         }
         match conn.step() {
-            Step::Read => match stream.read(conn.read_buf()) {
-                Ok(n) => conn.filled(n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                    conn.timed_out()
+            Step::Read => {
+                let Some(left) = conn.read_timeout(Instant::now(), &server.config) else {
+                    conn.timed_out();
+                    continue;
+                };
+                if left != timeout {
+                    stream.set_read_timeout(Some(left))?;
+                    timeout = left;
                 }
-                Err(e) => return Err(e),
-            },
+                match stream.read(conn.read_buf()) {
+                    Ok(n) => conn.filled(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if is_timeout(&e) => conn.timed_out(),
+                    Err(e) => return Err(e),
+                }
+            }
             Step::Respond(delay) => {
                 if !delay.is_zero() {
                     sleep(delay);
                 }
+                // A write stalled past the stall timeout fails here, and the
+                // connection closes.
                 stream.write_all(conn.output())?;
                 conn.written();
                 server.count_request();
@@ -212,7 +284,7 @@ mod tests {
         let mut conn = Connection::new();
         feed(
             &mut conn,
-            b"GET /hello/a HTTP/1.1\r\n\r\nGET /hello/b?delay_ms=3 HTTP/1.1\r\nConnection: close\r\n\r\n",
+            b"GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/b?delay_ms=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         );
         assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
         assert!(answer(&mut conn).ends_with("Hello, a!\n"));
@@ -228,7 +300,7 @@ mod tests {
         let mut conn = Connection::new();
         feed(&mut conn, b"GET /da");
         assert_eq!(conn.step(), Step::Read);
-        feed(&mut conn, b"ta HTTP/1.1\r\n\r\n");
+        feed(&mut conn, b"ta HTTP/1.1\r\nHost: x\r\n\r\n");
         assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
         assert!(answer(&mut conn).contains("application/json"));
         assert_eq!(conn.step(), Step::Read);
@@ -249,6 +321,46 @@ mod tests {
     }
 
     #[test]
+    fn a_trickled_head_runs_out_of_time_though_every_read_brings_a_byte() {
+        let config = ServerConfig { read_timeout: Duration::from_secs(10), ..Default::default() };
+        let t0 = Instant::now();
+        let mut conn = Connection::new();
+        assert_eq!(conn.read_timeout(t0, &config), Some(Duration::from_secs(10)), "idle: the stall timeout");
+        let mut at = t0;
+        for byte in b"GET / HTTP/1.1\r\n" {
+            feed(&mut conn, &[*byte]);
+            at += Duration::from_secs(5); // half the stall timeout per byte
+            if conn.read_timeout(at, &config).is_none() {
+                break;
+            }
+        }
+        // The head's clock starts at the first read that sees its first
+        // byte, so the cut comes within twice the stall timeout.
+        assert!(at - t0 <= Duration::from_secs(20), "the head's deadline passed at {:?}", at - t0);
+        assert_eq!(conn.waiting(), Waiting::Head);
+        conn.timed_out();
+        assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
+        assert!(answer(&mut conn).starts_with("HTTP/1.1 408 "));
+    }
+
+    #[test]
+    fn the_body_gets_a_deadline_of_its_own() {
+        let config = ServerConfig {
+            head_timeout: Some(Duration::from_secs(1)),
+            body_timeout: Some(Duration::from_secs(3)),
+            ..Default::default()
+        };
+        let t0 = Instant::now();
+        let mut conn = Connection::new();
+        feed(&mut conn, b"POST /data HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab");
+        assert_eq!(conn.step(), Step::Read);
+        assert_eq!(conn.waiting(), Waiting::Body);
+        let t1 = t0 + Duration::from_millis(900); // past nothing yet: the body's clock starts here
+        assert_eq!(conn.read_timeout(t1, &config), Some(Duration::from_secs(3)));
+        assert!(conn.read_timeout(t1 + Duration::from_secs(3), &config).is_none());
+    }
+
+    #[test]
     fn bad_input_is_answered_then_closed() {
         let mut conn = Connection::new();
         feed(&mut conn, b"\x00\x01garbage\r\n\r\nGET / HTTP/1.1\r\n\r\n");
@@ -260,7 +372,7 @@ mod tests {
     #[test]
     fn end_of_stream_after_a_request_answers_it_then_closes() {
         let mut conn = Connection::new();
-        feed(&mut conn, b"HEAD /hello/x HTTP/1.1\r\n\r\n");
+        feed(&mut conn, b"HEAD /hello/x HTTP/1.1\r\nHost: x\r\n\r\n");
         conn.filled(0);
         assert_eq!(conn.step(), Step::Respond(Duration::ZERO));
         let head = answer(&mut conn);

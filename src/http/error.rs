@@ -26,8 +26,11 @@ pub enum HttpError {
     /// The body uses `Transfer-Encoding` (chunked), which this server does
     /// not speak.
     TransferEncoding,
+    /// An HTTP/1.1 request without a `Host` header (RFC 9112 §3.2).
+    MissingHost,
     /// The client started a request and then went quiet for longer than
-    /// the read timeout.
+    /// the read timeout, or took longer than the head's or the body's
+    /// deadline.
     Timeout,
 }
 
@@ -35,7 +38,9 @@ impl HttpError {
     /// The status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            HttpError::Malformed(_) | HttpError::BadContentLength => StatusCode::BAD_REQUEST,
+            HttpError::Malformed(_) | HttpError::BadContentLength | HttpError::MissingHost => {
+                StatusCode::BAD_REQUEST
+            }
             HttpError::Version => StatusCode::VERSION_NOT_SUPPORTED,
             HttpError::HeadTooLarge => StatusCode::HEADERS_TOO_LARGE,
             HttpError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -54,6 +59,7 @@ impl fmt::Display for HttpError {
             HttpError::HeadTooLarge => f.write_str("request head too large"),
             HttpError::BodyTooLarge => f.write_str("request body too large"),
             HttpError::TransferEncoding => f.write_str("Transfer-Encoding is not supported"),
+            HttpError::MissingHost => f.write_str("an HTTP/1.1 request without Host"),
             HttpError::Timeout => f.write_str("the client stalled mid-request"),
         }
     }

@@ -36,7 +36,9 @@ use super::{MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_HEADERS};
 pub struct Request {
     /// `GET`, `HEAD`, `POST`, ... exactly as sent.
     pub method: String,
-    /// The request target as sent: path and query, still percent-encoded.
+    /// The request target: path and query, still percent-encoded (an
+    /// absolute-form target, `http://host/path`, is kept in origin form,
+    /// `/path`).
     pub target: String,
     /// The minor version: `1` for HTTP/1.1, `0` for HTTP/1.0.
     pub minor_version: u8,
@@ -96,6 +98,7 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed, HttpError> {
         return Err(HttpError::Malformed(httparse::Error::Token));
     };
     let mut content_length: Option<usize> = None;
+    let mut host = false;
     let mut connection_close = false;
     let mut connection_keep_alive = false;
     for h in raw.headers.iter() {
@@ -105,6 +108,8 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed, HttpError> {
                 return Err(HttpError::BadContentLength);
             }
             content_length = Some(n);
+        } else if h.name.eq_ignore_ascii_case("host") {
+            host = true;
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
             return Err(HttpError::TransferEncoding);
         } else if h.name.eq_ignore_ascii_case("connection") {
@@ -115,6 +120,10 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed, HttpError> {
             }
         }
     }
+    // RFC 9112 §3.2: a server answers 400 to an HTTP/1.1 request without Host.
+    if minor_version == 1 && !host {
+        return Err(HttpError::MissingHost);
+    }
     let body_len = content_length.unwrap_or(0);
     let Some(body) = buf.get(head_len..head_len + body_len) else {
         return Ok(Parsed::Incomplete);
@@ -122,7 +131,7 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed, HttpError> {
     let keep_alive = !connection_close && (minor_version == 1 || connection_keep_alive);
     let request = Request {
         method: method.to_owned(),
-        target: target.to_owned(),
+        target: origin_form(target).to_owned(),
         minor_version,
         headers: raw.headers.iter().map(|h| (h.name.to_owned(), h.value.to_vec())).collect(),
         keep_alive,
@@ -131,6 +140,23 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed, HttpError> {
     Ok(Parsed::Complete(request, head_len + body_len))
 }
 // ANCHOR_END: parse
+
+/// The target in origin form (`/path?query`): an absolute-form target
+/// (`http://host/path`, what a client sends to a proxy, and what RFC 9112
+/// §3.2.2 says a server must accept) loses its scheme and authority.
+fn origin_form(target: &str) -> &str {
+    let scheme = ["http://", "https://"]
+        .iter()
+        .find(|s| target.get(..s.len()).is_some_and(|t| t.eq_ignore_ascii_case(s)));
+    let Some(scheme) = scheme else { return target };
+    let rest = &target[scheme.len()..];
+    match rest.find(['/', '?']) {
+        Some(i) if rest[i..].starts_with('/') => &rest[i..],
+        // `http://host` or `http://host?q`: the path is `/`, which the
+        // router finds by the same name either way.
+        _ => "/",
+    }
+}
 
 /// A `Content-Length` value: ASCII digits only (no sign, no spaces inside),
 /// at most [`MAX_BODY_BYTES`].
@@ -173,15 +199,32 @@ mod tests {
     #[test]
     fn keep_alive_follows_version_and_connection_header() {
         let cases: [(&[u8], bool); 5] = [
-            (b"GET / HTTP/1.1\r\n\r\n", true),
-            (b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false),
-            (b"GET / HTTP/1.1\r\nConnection: Upgrade, CLOSE\r\n\r\n", false),
+            (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", true),
+            (b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false),
+            (b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, CLOSE\r\n\r\n", false),
             (b"GET / HTTP/1.0\r\n\r\n", false),
             (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
         ];
         for (bytes, keep_alive) in cases {
             assert_eq!(complete(bytes).0.keep_alive, keep_alive, "{}", String::from_utf8_lossy(bytes));
         }
+    }
+
+    #[test]
+    fn http11_without_host_is_a_bad_request_but_http10_needs_none() {
+        assert_eq!(parse_request(b"GET / HTTP/1.1\r\n\r\n"), Err(HttpError::MissingHost));
+        assert_eq!(HttpError::MissingHost.status().0, 400);
+        assert!(complete(b"GET / HTTP/1.0\r\n\r\n").0.header("host").is_none());
+        assert!(complete(b"GET / HTTP/1.1\r\nhOsT: x\r\n\r\n").0.keep_alive);
+    }
+
+    #[test]
+    fn an_absolute_form_target_is_served_by_its_path() {
+        let (r, _) =
+            complete(b"GET http://example.com/hello/x?delay_ms=1 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        assert_eq!((r.path(), r.query()), ("/hello/x", Some("delay_ms=1")));
+        assert_eq!(complete(b"GET HTTP://h HTTP/1.1\r\nHost: h\r\n\r\n").0.path(), "/");
+        assert_eq!(complete(b"GET /http://x HTTP/1.1\r\nHost: h\r\n\r\n").0.path(), "/http://x");
     }
 
     #[test]

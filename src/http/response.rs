@@ -2,7 +2,10 @@
 //!
 //! A [`Response`] is a status, a content type and a body; [`Response::write_to`]
 //! appends it to an output buffer as HTTP/1.1 bytes with a correct
-//! `Content-Length`, so a keep-alive client knows where it ends.
+//! `Content-Length`, so a keep-alive client knows where it ends, and
+//! `X-Content-Type-Options: nosniff`, so that a browser takes a text
+//! answer that echoes the client's input (`/hello/<script>...`) as the text
+//! it says it is, never as HTML it guessed.
 //!
 //! ```
 //! use corolab::http::response::{ConnectionHeader, Response, StatusCode};
@@ -12,7 +15,7 @@
 //! assert_eq!(
 //!     String::from_utf8(out).unwrap(),
 //!     "HTTP/1.1 200 OK\r\nServer: corolab\r\nContent-Type: text/plain; charset=utf-8\r\n\
-//!      Content-Length: 3\r\n\r\nhi\n"
+//!      X-Content-Type-Options: nosniff\r\nContent-Length: 3\r\n\r\nhi\n"
 //! );
 //! ```
 #![forbid(unsafe_code)]
@@ -40,6 +43,8 @@ impl StatusCode {
     pub const PAYLOAD_TOO_LARGE: StatusCode = StatusCode(413);
     /// 431: the request head is larger than the server buffers.
     pub const HEADERS_TOO_LARGE: StatusCode = StatusCode(431);
+    /// 503: full; try again later.
+    pub const SERVICE_UNAVAILABLE: StatusCode = StatusCode(503);
     /// 501: a feature of HTTP this server does not implement (chunked bodies).
     pub const NOT_IMPLEMENTED: StatusCode = StatusCode(501);
     /// 505: not HTTP/1.0 or HTTP/1.1.
@@ -56,6 +61,7 @@ impl StatusCode {
             413 => "Content Too Large",
             431 => "Request Header Fields Too Large",
             501 => "Not Implemented",
+            503 => "Service Unavailable",
             505 => "HTTP Version Not Supported",
             _ => "Unknown",
         }
@@ -134,7 +140,8 @@ impl Response {
         // Writing to a Vec cannot fail.
         let _ = write!(
             out,
-            "HTTP/1.1 {}\r\nServer: corolab\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
+            "HTTP/1.1 {}\r\nServer: corolab\r\nContent-Type: {}\r\nX-Content-Type-Options: nosniff\r\n\
+             Content-Length: {}\r\n",
             self.status,
             self.content_type,
             self.body.len()

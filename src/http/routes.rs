@@ -17,7 +17,7 @@
 //! use corolab::http::routes::route;
 //! use std::time::Duration;
 //!
-//! let Ok(Parsed::Complete(req, _)) = parse_request(b"GET /hello/Ada%20L?delay_ms=250 HTTP/1.1\r\n\r\n")
+//! let Ok(Parsed::Complete(req, _)) = parse_request(b"GET /hello/Ada%20L?delay_ms=250 HTTP/1.1\r\nHost: x\r\n\r\n")
 //! else { panic!() };
 //! let routed = route(&req);
 //! assert_eq!(routed.response.status.0, 200);
@@ -157,7 +157,7 @@ mod tests {
     use crate::http::request::{Parsed, parse_request};
 
     fn get(target: &str, method: &str) -> Routed {
-        let bytes = format!("{method} {target} HTTP/1.1\r\n\r\n");
+        let bytes = format!("{method} {target} HTTP/1.1\r\nHost: x\r\n\r\n");
         match parse_request(bytes.as_bytes()) {
             Ok(Parsed::Complete(req, _)) => route(&req),
             other => panic!("{other:?}"),

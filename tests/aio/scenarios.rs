@@ -1,7 +1,6 @@
 //! The lesson scenarios on the aio backend.
 
 use crate::ms;
-use corolab::aio::scenarios as aio_scenarios;
 use corolab::scenarios::{self, Backend, Config};
 
 #[test]
@@ -23,8 +22,9 @@ fn sleepers_overlap_on_one_loop() {
 
 #[test]
 fn echo_checks_every_message() {
-    let outcome = aio_scenarios::echo(5, 40, &Config::quiet()).unwrap();
-    assert!(outcome.ok, "{}", outcome.detail);
+    let config = Config { clients: Some(5), ..Config::quiet().with_n(40) };
+    let outcome = scenarios::run(scenarios::find("echo").unwrap(), Backend::Aio, &config);
+    assert!(outcome.ok, "{:?}", outcome.error);
     assert_eq!(outcome.items, 200);
 }
 
