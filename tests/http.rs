@@ -118,17 +118,30 @@ fn connection_close_and_http10_are_honoured() {
 
 #[test]
 fn bad_input_gets_its_status_and_the_server_keeps_serving() {
-    let long_header = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Long: {}\r\n\r\n", "a".repeat(http::MAX_HEAD_BYTES));
+    let long_header =
+        format!("GET / HTTP/1.1\r\nHost: x\r\nX-Long: {}\r\n\r\n", "a".repeat(http::MAX_HEAD_BYTES));
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("malformed request line", b"GARBAGE\r\n\r\n".to_vec(), "400"),
         ("binary junk", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n".to_vec(), "400"),
         ("malformed header", b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n".to_vec(), "400"),
-        ("invalid Content-Length", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -4\r\n\r\n".to_vec(), "400"),
+        (
+            "invalid Content-Length",
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -4\r\n\r\n".to_vec(),
+            "400",
+        ),
         ("oversized headers", long_header.into_bytes(), "431"),
-        ("oversized body", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n".to_vec(), "413"),
+        (
+            "oversized body",
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n".to_vec(),
+            "413",
+        ),
         ("chunked body", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(), "501"),
         ("HTTP/2 preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(), "505"),
-        ("bad delay", b"GET /?delay_ms=soon HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "400"),
+        (
+            "bad delay",
+            b"GET /?delay_ms=soon HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+            "400",
+        ),
         ("bad escape", b"GET /hello/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "400"),
         ("unknown route", b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "404"),
         ("wrong method", b"DELETE /data HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "405"),
