@@ -146,10 +146,14 @@ impl Connection {
 
     /// Which part of a request the connection is waiting for.
     pub fn waiting(&self) -> Waiting {
-        let buffered = &self.input[..self.filled];
+        // A head ends within MAX_HEAD_BYTES or is an error, so the scan is
+        // bounded however much body is buffered.
+        let buffered = &self.input[..self.filled.min(super::MAX_HEAD_BYTES + 4)];
+        let head_ends =
+            |i: usize| buffered[i + 1..].starts_with(b"\n") || buffered[i + 1..].starts_with(b"\r\n");
         if buffered.is_empty() {
             Waiting::Idle
-        } else if buffered.windows(2).any(|w| w == b"\n\n") || buffered.windows(3).any(|w| w == b"\n\r\n") {
+        } else if buffered.iter().enumerate().any(|(i, &b)| b == b'\n' && head_ends(i)) {
             Waiting::Body
         } else {
             Waiting::Head

@@ -15,11 +15,16 @@
 //! | [`conn`] | the per-connection state machine, and a blocking driver for `Read + Write` streams |
 //! | [`client`] | a keep-alive GET client (blocking), and the response parser an async client reuses |
 //! | [`error`] | what can be wrong with a request, and the status each answer gets |
-//! | [`server`] | what every backend's server shares: start, stop, count |
+//! | [`server`] | `spawn(backend, addr, config)`, and HTTP as the shared [`crate::server`] lifecycle sees it |
 //! | [`threads`] | the thread-per-connection server |
 //! | [`gevent`] | a greenlet per connection on one thread's hub |
 //! | [`may`] | a may coroutine per connection, on may's worker threads |
 //! | [`aio`] | a task per connection on an aio event loop, and an async client |
+//!
+//! The four backend files are each a `spawn` that hands
+//! [`serve_connection`] (or its async twin) to that backend's accept loop
+//! in [`crate::server`], which every server shares: accepting, the stall
+//! timeouts, the connection registry, stopping and the summary live there.
 //!
 //! # One connection, step by step
 //!
@@ -60,7 +65,8 @@
 //! header, and answers pipelined requests one at a time. hyper does all of
 //! that; what this module keeps is the part every server has: parse
 //! incrementally, bound what a client can make you buffer, answer bad input
-//! with a 4xx instead of a panic, and time out clients that stall.
+//! with a 4xx instead of a panic, and time out clients that stall, trickle
+//! or stop reading.
 #![deny(unsafe_code)] // every file forbids it, but may.rs, which hands a socket to may
 
 pub mod aio;
