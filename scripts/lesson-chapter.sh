@@ -3,9 +3,10 @@
 #
 #   scripts/lesson-chapter.sh 03-greenlets pingpong producer-consumer
 #
-# The chapter includes the lesson's README (its code comes in by anchor from
-# there), the timeline pictures of the scenarios named (made by
-# scripts/pictures.sh), and the Python original beside the Rust solution.
+# The chapter includes the lesson's lesson.md (its code comes in by anchor
+# from there), the timeline pictures of the scenarios named (made by
+# scripts/pictures.sh), the Python original, and the Rust solution folded
+# in a <details> (no answer in sight until the reader asks).
 # Edit the chapter afterwards if the lesson wants more; re-running the
 # script never overwrites an existing chapter.
 set -euo pipefail
@@ -14,11 +15,11 @@ slug=${1:?usage: scripts/lesson-chapter.sh NN-slug [scenario...]}
 shift
 dir=lessons/$slug
 chapter=book/src/lessons/$slug.md
-[ -f "$dir/README.md" ] || { echo "no $dir/README.md" >&2; exit 1; }
+[ -f "$dir/lesson.md" ] || { echo "no $dir/lesson.md" >&2; exit 1; }
 mkdir -p book/src/lessons
 if [ ! -e "$chapter" ]; then
   {
-    echo "{{#include ../../../$dir/README.md}}"
+    echo "{{#include ../../../$dir/lesson.md}}"
     for scenario in "$@"; do
       echo
       echo "## Timelines: $scenario"
@@ -27,33 +28,33 @@ if [ ! -e "$chapter" ]; then
     done
     if [ -f "$dir/original.py" ]; then
       echo
-      echo "## The Python original beside the Rust"
+      echo "## The Python original"
       echo
-      echo '<div class="side-by-side">'
-      echo '<div>'
-      echo
-      echo "**Python**: \`$dir/original.py\`"
+      echo "\`$dir/original.py\`, the program this lesson translates:"
       echo
       echo '```python'
       echo "{{#include ../../../$dir/original.py}}"
       echo '```'
-      echo
-      echo '</div>'
-      echo '<div>'
-      echo
-      echo "**Rust**: \`$dir/solution.rs\`"
-      echo
-      echo '```rust,ignore'
-      echo "{{#include ../../../$dir/solution.rs:solution}}"
-      echo '```'
-      echo
-      echo '</div>'
-      echo '</div>'
     fi
+    n=${slug:0:2}
+    echo
+    echo "## One answer"
+    echo
+    echo "Try the exercise first: \`corolab check $n\` says what still fails,"
+    echo "and \`corolab hint $n\` gives one hint at a time."
+    echo
+    echo '<details>'
+    echo "<summary>Show one answer in Rust (<code>$dir/solution.rs</code>)</summary>"
+    echo
+    echo '```rust,ignore'
+    echo "{{#include ../../../$dir/solution.rs:solution}}"
+    echo '```'
+    echo
+    echo '</details>'
   } > "$chapter"
   echo "wrote $chapter"
 fi
-title=$(grep -m1 '^# ' "$dir/README.md" | sed 's/^# //')
+title=$(grep -m1 '^# ' "$dir/lesson.md" | sed 's/^# //')
 line="- [$title](lessons/$slug.md)"
 summary=book/src/SUMMARY.md
 if ! grep -qF "(lessons/$slug.md)" "$summary"; then

@@ -5,8 +5,11 @@
 //!
 //! Paths resolve as mdBook resolves them: relative to the file that holds
 //! the include, including when that file is itself included (a lesson's
-//! README included by its chapter), which is why `lessons/` is scanned in
-//! its own place.
+//! `lesson.md` included by its chapter), which is why `lessons/` is scanned
+//! in its own place.
+//!
+//! And no answer in sight: a lesson's `solution.rs` is shown only folded,
+//! inside `<details>`.
 
 use std::path::{Path, PathBuf};
 
@@ -159,6 +162,45 @@ fn every_lesson_has_a_chapter_in_the_summary() {
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// Every include of a `solution.rs` in `text` that is not inside a
+/// `<details>` block, by line number.
+fn unfolded_solutions(text: &str) -> Vec<usize> {
+    let mut depth = 0usize;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        depth += line.matches("<details").count();
+        if includes(line).iter().any(|t| t.split(':').next().is_some_and(|p| p.ends_with("solution.rs")))
+            && depth == 0
+        {
+            out.push(i + 1);
+        }
+        depth = depth.saturating_sub(line.matches("</details>").count());
+    }
+    out
+}
+
+#[test]
+fn no_page_shows_a_solution_unless_folded() {
+    let root = Path::new(ROOT);
+    let mut files = Vec::new();
+    markdown_files(&root.join("book/src"), &mut files);
+    markdown_files(&root.join("lessons"), &mut files);
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            unfolded_solutions(&text).into_iter().map(move |n| format!("{}:{n}", f.display()))
+        })
+        .collect();
+    assert!(found.is_empty(), "solution code in plain sight (fold it in <details>):\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_fold_check_sees_a_bare_solution_and_passes_a_folded_one() {
+    let text = "{{#include solution.rs:a}}\n<details>\n{{#include ../x/solution.rs:solution}}\n</details>\n{{#include other.rs:b}}\n";
+    assert_eq!(unfolded_solutions(text), [1]);
 }
 
 #[test]

@@ -1,9 +1,17 @@
 //! `corolab check <lesson>`: runs a lesson's exercise tests through Cargo and
-//! says plainly which still fail and why.
+//! says plainly which still fail and why; a pass is recorded, so
+//! `corolab lessons` can tick the lesson. With `--watch` it checks again
+//! each time a file of the lesson is saved, until Ctrl-C.
+//!
+//! Watching uses the `notify` crate through its debouncer: the kernel says
+//! when a file changes (inotify on Linux), and the burst of events one save
+//! makes (an editor writes, renames, touches) comes out as one.
 #![forbid(unsafe_code)]
 
-use corolab::lessons;
+use corolab::lessons::{self, Lesson, progress::Progress};
+use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode};
 use std::process::Command;
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -12,19 +20,48 @@ pub struct CheckArgs {
     /// Check the lesson's solution instead of your exercise.
     #[arg(long)]
     solution: bool,
+    /// Check again each time you save the exercise; Ctrl-C stops.
+    #[arg(long, short)]
+    watch: bool,
 }
 
 pub fn check(args: CheckArgs) -> i32 {
-    let all = lessons::all();
-    let Some(lesson) = lessons::find(&all, &args.lesson) else {
-        let names: Vec<String> = all.iter().map(|l| format!("{:02}", l.number)).collect();
-        return super::usage_error(format!(
-            "unknown lesson '{}' (choose from: {})",
-            args.lesson,
-            names.join(", ")
-        ));
+    let Some(lesson) = super::find_lesson(&args.lesson) else { return 2 };
+    if !args.watch {
+        return check_once(&lesson, args.solution);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watching = new_debouncer(Duration::from_millis(300), tx)
+        .and_then(|mut d| d.watcher().watch(&lesson.dir, RecursiveMode::NonRecursive).map(|()| d));
+    let _debouncer = match watching {
+        Ok(debouncer) => debouncer,
+        Err(e) => {
+            eprintln!("error: cannot watch {} for changes ({e})", lesson.dir.display());
+            return 1;
+        }
     };
-    let target = if args.solution { lesson.solution_target() } else { lesson.exercise_target() };
+    loop {
+        check_once(&lesson, args.solution);
+        println!("\nwatching {} for saves; Ctrl-C stops.", lesson.dir.display());
+        // Wait for a save of a Rust file of the lesson; other files (an
+        // editor's swap file) do not count.
+        loop {
+            match rx.recv() {
+                Ok(Ok(events)) if events.iter().any(|e| e.path.extension().is_some_and(|x| x == "rs")) => {
+                    break;
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => eprintln!("warning: watching failed once ({e})"),
+                Err(_) => return 1,
+            }
+        }
+        println!("\n━━ saved: checking again ━━\n");
+    }
+}
+
+/// Runs the tests once and reports; returns the exit status.
+fn check_once(lesson: &Lesson, solution: bool) -> i32 {
+    let target = if solution { lesson.solution_target() } else { lesson.exercise_target() };
     println!("checking {} ({}) with `cargo test --test {target}` …", lesson.title, lesson.dir.display());
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--quiet", "--test", &target])
@@ -42,6 +79,13 @@ pub fn check(args: CheckArgs) -> i32 {
     let report = Summary::parse(&stdout);
     if output.status.success() {
         println!("all {} tests pass: lesson {:02} is solved.", report.passed, lesson.number);
+        if !solution {
+            let progress = Progress::open();
+            if let Err(e) = progress.mark_solved(lesson) {
+                eprintln!("warning: could not record the pass in {} ({e})", progress.dir().display());
+            }
+            println!("`corolab lessons` shows what is next.");
+        }
         return 0;
     }
     if report.failed.is_empty() {
@@ -55,8 +99,9 @@ pub fn check(args: CheckArgs) -> i32 {
         println!("  ✗ {name}: {why}");
     }
     println!(
-        "\nedit {} and run `corolab check {:02}` again.",
-        lesson.dir.join("exercise.rs").display(),
+        "\nedit {} and run `corolab check {:02}` again (stuck? `corolab hint {:02}`).",
+        lesson.exercise().display(),
+        lesson.number,
         lesson.number
     );
     1

@@ -4,6 +4,10 @@
 
 mod bench;
 mod check;
+mod hint;
+mod lesson;
+mod lessons;
+mod reset;
 mod run;
 mod serve;
 mod tour;
@@ -21,12 +25,22 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The lessons, numbered, with one line each.
+    /// The lessons, numbered, the solved ones ticked, and the next to do.
     Lessons,
+    /// Read a lesson, its code included, in the terminal.
+    Lesson(lesson::LessonArgs),
+    /// Run a lesson's exercise tests and say what still fails (`--watch`
+    /// checks again on every save).
+    Check(check::CheckArgs),
+    /// The next hint for a lesson's exercise, one more each time.
+    Hint(hint::HintArgs),
+    /// One answer to a lesson's exercise.
+    Solution(hint::SolutionArgs),
+    /// Put a lesson's exercise back as it was shipped, keeping yours as a
+    /// backup.
+    Reset(reset::ResetArgs),
     /// Run a scenario on one backend or all of them.
     Run(run::RunArgs),
-    /// Run a lesson's exercise tests and say what still fails.
-    Check(check::CheckArgs),
     /// Run one server (echo or http) until Ctrl-C, for any client to talk to.
     Serve(serve::ServeArgs),
     /// Every scenario on every backend and peer, each in its own process,
@@ -47,64 +61,32 @@ impl Args {
 pub fn main(args: Args) -> i32 {
     match args.command {
         None => tour::tour(),
-        Some(Command::Lessons) => {
-            print_lessons();
-            0
-        }
-        Some(Command::Run(args)) => run::run(args),
+        Some(Command::Lessons) => lessons::lessons(),
+        Some(Command::Lesson(args)) => lesson::lesson(args),
         Some(Command::Check(args)) => check::check(args),
+        Some(Command::Hint(args)) => hint::hint(args),
+        Some(Command::Solution(args)) => hint::solution(args),
+        Some(Command::Reset(args)) => reset::reset(args),
+        Some(Command::Run(args)) => run::run(args),
         Some(Command::Serve(args)) => serve::serve(args),
         Some(Command::Bench(args)) => bench::bench(args),
     }
 }
 
-fn print_lessons() {
-    let lessons = corolab::lessons::all();
-    if lessons.is_empty() {
-        println!("no lessons found under {}", corolab::lessons::project_dir().join("lessons").display());
+/// The lesson named on the command line (`1`, `01`, `01-generators`), or
+/// `None` after printing which names there are (the caller exits with 2).
+fn find_lesson(name: &str) -> Option<corolab::lessons::Lesson> {
+    let all = corolab::lessons::all();
+    let found = corolab::lessons::find(&all, name);
+    if found.is_none() {
+        let names: Vec<String> = all.iter().map(|l| format!("{:02}", l.number)).collect();
+        usage_error(format!("unknown lesson '{name}' (choose from: {})", names.join(", ")));
     }
-    for lesson in lessons {
-        println!("{:02}  {}", lesson.number, lesson.title);
-        for line in wrap(&lesson.summary, 72) {
-            println!("    {line}");
-        }
-        println!("    corolab check {:02}   ·   {}/README.md\n", lesson.number, lesson.dir.display());
-    }
-}
-
-/// Splits `text` into lines of at most `width` characters, at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    found
 }
 
 /// Prints a one-line usage error and returns exit status 2.
 pub fn usage_error(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
     2
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrap_breaks_at_spaces_within_the_width() {
-        let lines = wrap("one two three four five", 9);
-        assert_eq!(lines, ["one two", "three", "four five"]);
-        assert!(wrap("", 9).is_empty());
-    }
 }
