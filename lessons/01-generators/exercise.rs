@@ -1,5 +1,5 @@
 //! Lesson 01: generators. Fill in the three TODOs, then run
-//! `cargo run -- check 01` until it says the lesson is solved.
+//! `corolab check 01` until it says the lesson is solved.
 //!
 //! Each function returns a `Generator` whose body is a closure: it gets `co`
 //! (call `co.yield_(value)` to hand a value out and wait) and the first
