@@ -4,6 +4,7 @@
 
 mod bench;
 mod check;
+mod demo;
 mod hint;
 mod lesson;
 mod lessons;
@@ -36,6 +37,9 @@ enum Command {
     Hint(hint::HintArgs),
     /// One answer to a lesson's exercise.
     Solution(hint::SolutionArgs),
+    /// A lesson's demo in Rust, narrated and timestamped like its
+    /// original.py.
+    Demo(demo::DemoArgs),
     /// Put a lesson's exercise back as it was shipped, keeping yours as a
     /// backup.
     Reset(reset::ResetArgs),
@@ -66,6 +70,7 @@ pub fn main(args: Args) -> i32 {
         Some(Command::Check(args)) => check::check(args),
         Some(Command::Hint(args)) => hint::hint(args),
         Some(Command::Solution(args)) => hint::solution(args),
+        Some(Command::Demo(args)) => demo::demo(args),
         Some(Command::Reset(args)) => reset::reset(args),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Serve(args)) => serve::serve(args),

@@ -1,0 +1,54 @@
+//! `corolab demo NN`: a lesson's demo in Rust, printing the same narrated,
+//! timestamped log as the lesson's `original.py`, so the two can be read
+//! line by line (`python3 lessons/NN-*/original.py` beside it).
+//!
+//! Each demo lives in its lesson's folder as `demo.rs`, next to the Python
+//! it mirrors, and is compiled into the binary from there.
+#![forbid(unsafe_code)]
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+#[path = "../../lessons/05-asyncio-basics/demo.rs"]
+mod lesson05;
+#[path = "../../lessons/06-cancel-and-timeouts/demo.rs"]
+mod lesson06;
+
+/// The lessons that have a Rust demo, and how to run each.
+const DEMOS: &[(u32, fn())] = &[(5, lesson05::main), (6, lesson06::main)];
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The lesson, by number (`5`, `05`) or folder name.
+    lesson: String,
+}
+
+pub fn demo(args: DemoArgs) -> i32 {
+    let Some(lesson) = super::find_lesson(&args.lesson) else { return 2 };
+    let Some(&(_, run)) = DEMOS.iter().find(|(n, _)| *n == lesson.number) else {
+        let have: Vec<String> = DEMOS.iter().map(|(n, _)| format!("{n:02}")).collect();
+        return super::usage_error(format!(
+            "lesson {:02} has no Rust demo yet (demos: {}); its Python one is \
+             `python3 {}/original.py`",
+            lesson.number,
+            have.join(", "),
+            lesson.dir.display()
+        ));
+    };
+    start();
+    run();
+    0
+}
+
+static START: OnceLock<Instant> = OnceLock::new();
+
+fn start() {
+    START.get_or_init(Instant::now);
+}
+
+/// Prints `what` after the milliseconds since the demo started, as the
+/// Python originals' `say` does: `    57 ms  call_later(50 ms) ran`.
+pub fn say(what: impl std::fmt::Display) {
+    let start = *START.get_or_init(Instant::now);
+    println!("{:6.0} ms  {what}", start.elapsed().as_secs_f64() * 1000.0);
+}
