@@ -86,6 +86,14 @@ pub fn project_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
+/// `path` as a learner would type it: relative to the current folder when
+/// it is inside it (`lessons/01-generators/exercise.rs`), else whole.
+pub fn shown(path: &Path) -> String {
+    let here = std::env::current_dir().ok();
+    let relative = here.as_deref().and_then(|h| path.strip_prefix(h).ok());
+    relative.unwrap_or(path).display().to_string()
+}
+
 /// Every lesson under `project_dir()/lessons`, in number order.
 pub fn all() -> Vec<Lesson> {
     in_dir(&project_dir().join("lessons"))

@@ -40,17 +40,22 @@ pub fn check(args: CheckArgs) -> i32 {
             return 1;
         }
     };
+    let mut seen = sources(&lesson.dir);
     loop {
         check_once(&lesson, args.solution);
-        println!("\nwatching {} for saves; Ctrl-C stops.", lesson.dir.display());
-        // Wait for a save of a Rust file of the lesson; other files (an
-        // editor's swap file) do not count.
+        println!("\nwatching {} for saves; Ctrl-C stops.", lessons::shown(&lesson.dir));
+        // Wait until a Rust file of the lesson really changed: the compiler
+        // reading the files makes events too, and so does an editor that
+        // saves without a change.
         loop {
             match rx.recv() {
-                Ok(Ok(events)) if events.iter().any(|e| e.path.extension().is_some_and(|x| x == "rs")) => {
-                    break;
+                Ok(Ok(_)) => {
+                    let now = sources(&lesson.dir);
+                    if now != seen {
+                        seen = now;
+                        break;
+                    }
                 }
-                Ok(Ok(_)) => {}
                 Ok(Err(e)) => eprintln!("warning: watching failed once ({e})"),
                 Err(_) => return 1,
             }
@@ -59,10 +64,29 @@ pub fn check(args: CheckArgs) -> i32 {
     }
 }
 
+/// The lesson's Rust files and their contents, to tell a real change from
+/// a mere access.
+fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .filter_map(|p| Some((p.clone(), std::fs::read(&p).ok()?)))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Runs the tests once and reports; returns the exit status.
 fn check_once(lesson: &Lesson, solution: bool) -> i32 {
     let target = if solution { lesson.solution_target() } else { lesson.exercise_target() };
-    println!("checking {} ({}) with `cargo test --test {target}` …", lesson.title, lesson.dir.display());
+    println!(
+        "checking {} ({}) with `cargo test --test {target}` …",
+        lesson.title,
+        lessons::shown(&lesson.dir)
+    );
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--quiet", "--test", &target])
         .current_dir(lessons::project_dir())
@@ -100,7 +124,7 @@ fn check_once(lesson: &Lesson, solution: bool) -> i32 {
     }
     println!(
         "\nedit {} and run `corolab check {:02}` again (stuck? `corolab hint {:02}`).",
-        lesson.exercise().display(),
+        lessons::shown(&lesson.exercise()),
         lesson.number,
         lesson.number
     );

@@ -32,7 +32,7 @@ pub fn demo(args: DemoArgs) -> i32 {
              `python3 {}/original.py`",
             lesson.number,
             have.join(", "),
-            lesson.dir.display()
+            corolab::lessons::shown(&lesson.dir)
         ));
     };
     start();

@@ -73,7 +73,7 @@ pub fn solution(args: SolutionArgs) -> i32 {
         "One answer to lesson {:02}, from {} (yours may differ and still pass; \
          `corolab check {:02}` is the judge):",
         lesson.number,
-        file.display(),
+        lessons::shown(&file),
         lesson.number
     );
     println!("{}\n", textwrap::fill(&intro, width));

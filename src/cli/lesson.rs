@@ -26,7 +26,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
     };
     let next = format!(
         "\nThe exercise: {}. Run `corolab check {:02}` (or `--watch`); stuck? `corolab hint {:02}`.\n",
-        lesson.exercise().display(),
+        lessons::shown(&lesson.exercise()),
         lesson.number,
         lesson.number
     );

@@ -62,7 +62,7 @@ pub fn reset(args: ResetArgs) -> i32 {
     }
     let _ = progress.mark_unsolved(&lesson);
     println!("{relative} is back as it was shipped.");
-    println!("your version is saved as {}", backup.display());
+    println!("your version is saved as {}", lessons::shown(&backup));
     println!("run `corolab check {:02}` to start over.", lesson.number);
     0
 }
