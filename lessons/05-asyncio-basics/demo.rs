@@ -1,7 +1,9 @@
 //! Lesson 05's demo in Rust: `corolab demo 05`. The same story as
-//! `original.py`, line for line, on corolab's `aio` loop, so the two logs
-//! can be read side by side: callbacks, a future set by a callback, then
-//! `gather`, `as_completed` and `wait(FirstCompleted)` on three sleepers.
+//! `original.py`, line for line, on corolab's `aio` loop, so the two logs can
+//! be read side by side: callbacks, a future set by a callback, then
+//! `gather`, `as_completed` and `wait(FirstCompleted)` on three sleepers. (It
+//! uses the calls the exercise asks for: solve the exercise first to find
+//! them yourself.)
 
 use super::say;
 use corolab::aio::{self, AsyncIterator, ReturnWhen, SettableFuture, Task};

@@ -1,7 +1,8 @@
 //! Lesson 06's demo in Rust: `corolab demo 06`. The same story as
 //! `original.py` on corolab's `aio` loop: a cancel, `wait_for` inside and
-//! past its timeout, a deadline for a whole block, a race, and the one
-//! place the two differ (a Rust task cannot refuse a cancel).
+//! past its timeout, a deadline for a whole block, a race, and the one place
+//! the two differ (a Rust task cannot refuse a cancel). (It uses the calls
+//! the exercise asks for: solve the exercise first to find them yourself.)
 
 use super::say;
 use corolab::aio::{self, Error, ReturnWhen};

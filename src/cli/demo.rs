@@ -9,13 +9,15 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+#[path = "../../lessons/03-gevent/demo.rs"]
+mod lesson03;
 #[path = "../../lessons/05-asyncio-basics/demo.rs"]
 mod lesson05;
 #[path = "../../lessons/06-cancel-and-timeouts/demo.rs"]
 mod lesson06;
 
 /// The lessons that have a Rust demo, and how to run each.
-const DEMOS: &[(u32, fn())] = &[(5, lesson05::main), (6, lesson06::main)];
+const DEMOS: &[(u32, fn())] = &[(3, lesson03::main), (5, lesson05::main), (6, lesson06::main)];
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
