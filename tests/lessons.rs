@@ -217,7 +217,7 @@ fn reset_without_a_git_history_says_so_and_changes_nothing() {
 #[test]
 fn demos_narrate_with_timestamps_section_by_section_as_the_python_does() {
     let state = state_dir("demo");
-    for number in [3, 5, 6] {
+    for number in [3, 5, 6, 8] {
         let lesson = all().into_iter().find(|l| l.number == number).unwrap();
         let out = corolab(&["demo", &format!("{number:02}")], &state);
         let text = stdout(&out);
