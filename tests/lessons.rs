@@ -217,14 +217,15 @@ fn reset_without_a_git_history_says_so_and_changes_nothing() {
 #[test]
 fn demos_narrate_with_timestamps_section_by_section_as_the_python_does() {
     let state = state_dir("demo");
-    for number in [3, 5, 6, 8] {
+    for number in [3, 5, 6, 7, 8] {
         let lesson = all().into_iter().find(|l| l.number == number).unwrap();
         let out = corolab(&["demo", &format!("{number:02}")], &state);
         let text = stdout(&out);
         assert!(out.status.success(), "demo {number}: {}", String::from_utf8_lossy(&out.stderr));
         let python = std::fs::read_to_string(lesson.dir.join("original.py")).unwrap();
         let python_sections = python.matches("say(\"-- ").count() + python.matches("say(f\"-- ").count();
-        let sections = text.lines().filter(|l| l.contains(" ms  -- ")).count();
+        // A section starts `   12 ms  -- …` (or `… ms  [thread] -- …`).
+        let sections = text.lines().filter(|l| l.contains(" ms  -- ") || l.contains("] -- ")).count();
         assert_eq!(sections, python_sections, "demo {number} tells the story in as many parts:\n{text}");
         for line in text.lines() {
             let (time, rest) = line.split_once(" ms  ").unwrap_or_else(|| panic!("no timestamp: {line}"));

@@ -15,12 +15,19 @@ mod lesson03;
 mod lesson05;
 #[path = "../../lessons/06-cancel-and-timeouts/demo.rs"]
 mod lesson06;
+#[path = "../../lessons/07-threads-and-executors/demo.rs"]
+mod lesson07;
 #[path = "../../lessons/08-async-iterators-and-resources/demo.rs"]
 mod lesson08;
 
 /// The lessons that have a Rust demo, and how to run each.
-const DEMOS: &[(u32, fn())] =
-    &[(3, lesson03::main), (5, lesson05::main), (6, lesson06::main), (8, lesson08::main)];
+const DEMOS: &[(u32, fn())] = &[
+    (3, lesson03::main),
+    (5, lesson05::main),
+    (6, lesson06::main),
+    (7, lesson07::main),
+    (8, lesson08::main),
+];
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
