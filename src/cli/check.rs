@@ -82,11 +82,13 @@ fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 /// Runs the tests once and reports; returns the exit status.
 fn check_once(lesson: &Lesson, solution: bool) -> i32 {
     let target = if solution { lesson.solution_target() } else { lesson.exercise_target() };
-    println!(
+    let width = corolab::term::width();
+    let heading = format!(
         "checking {} ({}) with `cargo test --test {target}` …",
         lesson.title,
         lessons::shown(&lesson.dir)
     );
+    println!("{}", textwrap::fill(&heading, width));
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--quiet", "--test", &target])
         .current_dir(lessons::project_dir())
@@ -118,16 +120,14 @@ fn check_once(lesson: &Lesson, solution: bool) -> i32 {
         println!("{}", stderr.trim_end());
         return 1;
     }
-    println!("{} passing, {} still failing:", report.passed, report.failed.len());
-    for (name, why) in &report.failed {
-        println!("  ✗ {name}: {why}");
-    }
-    println!(
-        "\nedit {} and run `corolab check {:02}` again (stuck? `corolab hint {:02}`).",
+    print!("{}", report.failures(width));
+    let next = format!(
+        "edit {} and run `corolab check {:02}` again (stuck? `corolab hint {:02}`).",
         lessons::shown(&lesson.exercise()),
         lesson.number,
         lesson.number
     );
+    println!("\n{}", textwrap::fill(&next, width));
     1
 }
 
@@ -139,6 +139,18 @@ struct Summary {
 }
 
 impl Summary {
+    /// The failures, one item each, wrapped to `width` with the reason
+    /// indented under the test's name.
+    fn failures(&self, width: usize) -> String {
+        let mut out = format!("{} passing, {} still failing:\n", self.passed, self.failed.len());
+        let options = textwrap::Options::new(width).initial_indent("  ✗ ").subsequent_indent("      ");
+        for (name, why) in &self.failed {
+            out.push_str(&textwrap::fill(&format!("{name}: {why}"), &options));
+            out.push('\n');
+        }
+        out
+    }
+
     /// Reads libtest's output: the `test result:` line for the pass count,
     /// and each `---- name stdout ----` section for a failure's first panic
     /// line.
@@ -187,5 +199,17 @@ mod tests {
         let s = Summary::parse(out);
         assert_eq!(s.passed, 1);
         assert_eq!(s.failed, vec![("tests::sends".to_string(), "not yet implemented: send".to_string())]);
+    }
+
+    #[test]
+    fn the_failure_report_fits_80_columns() {
+        let why = "called `Result::unwrap()` on an `Err` value: Panicked(\"not yet implemented: keep a \
+                   total and a count; yield the average; on Err from yield_, return the Summary\")";
+        let s =
+            Summary { passed: 0, failed: vec![("tests::averager_returns_its_summary".into(), why.into())] };
+        let report = s.failures(80);
+        assert!(report.lines().all(|l| l.chars().count() <= 80), "{report}");
+        assert!(report.contains("  ✗ tests::averager_returns_its_summary: called"), "{report}");
+        assert!(report.lines().count() >= 3, "the reason wraps under the name: {report}");
     }
 }
