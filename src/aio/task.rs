@@ -93,9 +93,23 @@ pub(crate) fn trace_wait(wait: Wait) {
 
 /// A task's name: the one it was given, or `Task-N` as in asyncio.
 pub(crate) fn display_name(id: u64, name: Option<&str>) -> String {
-    match name {
-        Some(name) => name.to_string(),
-        None => format!("Task-{id}"),
+    TaskName { id, name }.to_string()
+}
+
+/// A task's name, formatted only when shown: spawning passes one to the
+/// trace, which formats it only while recording, so a spawn with tracing
+/// off allocates no `Task-N` string.
+struct TaskName<'a> {
+    id: u64,
+    name: Option<&'a str>,
+}
+
+impl fmt::Display for TaskName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            Some(name) => f.write_str(name),
+            None => write!(f, "Task-{}", self.id),
+        }
     }
 }
 
@@ -160,7 +174,7 @@ where
     F::Output: 'static,
 {
     let id = inner.tasks.next_id();
-    let trace = trace::task(format_args!("{}", display_name(id, name.as_deref())));
+    let trace = trace::task(TaskName { id, name: name.as_deref() });
     let named = name.is_some();
     if let Some(name) = name {
         inner.tasks.set_name(id, name);
