@@ -38,10 +38,11 @@
 //! # Memory
 //!
 //! A task is one allocation: async-task's header, a 16-byte `Meta`, the
-//! schedule function (one `Arc`) and the `Guarded` future. A million
-//! sleeping tasks fit in about 200 MiB with their handles and timers (see
-//! `benches/aio_million.rs`). Names live in a side table, only for tasks
-//! that have one.
+//! schedule function (one `Arc`) and the `Guarded` future (with a weak
+//! reference to its loop and its slot in the loop's live-task table, which
+//! holds one waker per unfinished task). `benches/aio_million.rs` measures
+//! what a million sleeping tasks cost. Names live in a side table, only for
+//! tasks that have one.
 
 use super::debug::Warning;
 use super::error::Error;
