@@ -25,6 +25,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod baozi;
 pub mod blocking;
 pub mod crawl;
 pub mod echo;
@@ -359,6 +360,7 @@ pub(crate) fn configure_may(config: &Config) -> Result<usize, ScenarioError> {
 pub static SCENARIOS: &[Scenario] = &[
     pingpong::SCENARIO,
     producer_consumer::SCENARIO,
+    baozi::SCENARIO,
     sleepers::SCENARIO,
     echo::SCENARIO,
     blocking::SCENARIO,
