@@ -13,8 +13,10 @@ fn int(v: Value) -> i64 {
     *v.downcast::<i64>().expect("an i64")
 }
 
+/// The demo in greenlet's own documentation: gr1 returns after 34, so
+/// gr2's 78 is never printed (CPython with greenlet: `[12, 56, 34]`).
 #[test]
-fn classic_demo_prints_12_56_34() {
+fn greenlet_docs_demo_prints_12_56_34() {
     let log = Rc::new(RefCell::new(Vec::new()));
     let gr2_slot: Rc<RefCell<Option<Greenlet>>> = Rc::default();
     let (l1, l2, slot) = (log.clone(), log.clone(), gr2_slot.clone());
@@ -38,6 +40,36 @@ fn classic_demo_prints_12_56_34() {
     assert_eq!(*log.borrow(), [12, 56, 34]);
     assert!(gr1.is_dead());
     assert!(!gr2.is_dead());
+}
+
+/// The articles' version: test1 switches to test2 a second time, so 78 is
+/// printed too (CPython with greenlet: `[12, 56, 34, 78]`; lesson 02's
+/// `original.py` runs both).
+#[test]
+fn articles_demo_switches_to_test2_twice_and_prints_12_56_34_78() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let gr2_slot: Rc<RefCell<Option<Greenlet>>> = Rc::default();
+    let (l1, l2, slot) = (log.clone(), log.clone(), gr2_slot.clone());
+    let gr1 = Greenlet::new(move |_| {
+        l1.borrow_mut().push(12);
+        let gr2 = slot.borrow().clone().unwrap();
+        gr2.switch(unit()).unwrap();
+        l1.borrow_mut().push(34);
+        gr2.switch(unit()).unwrap(); // gr2 finishes: its result comes to its parent, main
+        unreachable!("nobody switches back to gr1")
+    });
+    let gr1c = gr1.clone();
+    let gr2 = Greenlet::new(move |_| {
+        l2.borrow_mut().push(56);
+        gr1c.switch(unit()).unwrap();
+        l2.borrow_mut().push(78);
+        unit()
+    });
+    *gr2_slot.borrow_mut() = Some(gr2.clone());
+    gr1.switch(unit()).unwrap();
+    assert_eq!(*log.borrow(), [12, 56, 34, 78]);
+    assert!(gr2.is_dead());
+    assert!(!gr1.is_dead(), "gr1 waits in its second switch, as in Python");
 }
 
 #[test]

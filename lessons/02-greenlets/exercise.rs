@@ -12,10 +12,10 @@ use std::rc::Rc;
 
 use corolab::greenlet::{Greenlet, Value};
 
-/// The demo from greenlet's documentation. gr1 records 12, switches to
+/// The demo from greenlet's own documentation. gr1 records 12, switches to
 /// gr2; gr2 records 56, switches to gr1; gr1 records 34 and returns (to
 /// main), so gr2's 78 is never recorded. Returns what was recorded.
-pub fn classic_demo() -> Vec<u32> {
+pub fn docs_demo() -> Vec<u32> {
     let out: Rc<RefCell<Vec<u32>>> = Rc::default();
     let gr1_cell: Rc<OnceCell<Greenlet>> = Rc::default();
     let _ = (&out, &gr1_cell, Greenlet::current(), None::<Value>);

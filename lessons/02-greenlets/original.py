@@ -18,7 +18,8 @@ except ImportError:
     sys.exit("this lesson needs the greenlet package: pip install greenlet")
 
 
-def classic_demo():
+def docs_demo():
+    """The demo in greenlet's own documentation: prints 12 56 34."""
     out = []
 
     def test1():
@@ -30,6 +31,28 @@ def classic_demo():
         out.append(56)
         gr1.switch()
         out.append(78)  # never reached
+
+    gr1 = greenlet(test1)
+    gr2 = greenlet(test2)
+    gr1.switch()
+    return out
+
+
+def articles_demo():
+    """The articles' version: test1 switches to test2 twice, so 78 is
+    printed too: 12 56 34 78 (the pingpong scenario with n = 2)."""
+    out = []
+
+    def test1():
+        out.append(12)
+        gr2.switch()
+        out.append(34)
+        gr2.switch()
+
+    def test2():
+        out.append(56)
+        gr1.switch()
+        out.append(78)
 
     gr1 = greenlet(test1)
     gr2 = greenlet(test2)
@@ -94,7 +117,8 @@ def pingpong(n=2, say=print):
 
 
 if __name__ == '__main__':
-    print(classic_demo())
+    print(docs_demo())
+    print(articles_demo())
     print(ring(3, 2))
     print(cleanup_on_throw('shutting down'))
     pingpong()

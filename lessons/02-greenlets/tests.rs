@@ -3,8 +3,8 @@
 use super::*;
 
 #[test]
-fn classic_demo_prints_12_56_34() {
-    assert_eq!(classic_demo(), [12, 56, 34]);
+fn docs_demo_prints_12_56_34() {
+    assert_eq!(docs_demo(), [12, 56, 34]);
 }
 
 #[test]

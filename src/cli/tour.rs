@@ -40,7 +40,7 @@ pub fn tour() -> i32 {
 fn pingpong() -> bool {
     let Some(scenario) = scenarios::find("pingpong") else { return true };
     println!("━━ 1. pingpong: {} ━━\n", scenario.summary);
-    println!("Two workers take turns. On greenlets, as in the classic demo, it prints:");
+    println!("Two workers take turns. On greenlets, as in the articles' greenlet demo, it prints:");
     let narrated = Config { narrate: true, n: Some(2), ..Config::default() };
     let mut ok = scenarios::run(scenario, Backend::Greenlet, &narrated).ok;
     println!("\nThe same hand-off on every model, one column per event:\n");

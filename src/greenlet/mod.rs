@@ -9,7 +9,9 @@
 //! [`greenlet`](https://greenlet.readthedocs.io) package, and it is what
 //! gevent's hub is built on (see `crate::gevent`).
 //!
-//! The classic demo from greenlet's documentation:
+//! The demo from greenlet's own documentation, which prints 12 56 34
+//! (the articles' version switches to `gr2` a second time and prints
+//! 12 56 34 78: that is the `pingpong` scenario):
 //!
 //! ```
 //! use std::cell::{OnceCell, RefCell};

@@ -1,9 +1,10 @@
 //! `pingpong`: two workers hand control back and forth.
 //!
 //! Worker A prints a number, hands control to worker B, which prints one and
-//! hands it back; `n` turns each. The numbers follow the classic greenlet
-//! demo: with `n = 2`, A prints 12 and 34, B prints 56 and 78, and the output
-//! is `12 56 34 78`, the order only a hand-off can produce. In general A's
+//! hands it back; `n` turns each. The numbers follow the articles' greenlet
+//! demo (greenlet's own docs stop at 12 56 34): with `n = 2`, A prints 12
+//! and 34, B prints 56 and 78, and the output is `12 56 34 78`, the order
+//! only a hand-off can produce. In general A's
 //! turn `k` prints the pair `2k+1, 2k+2` and B's the pair `2n+2k+1, 2n+2k+2`.
 //!
 //! Each backend records what it printed and checks it against
@@ -16,7 +17,7 @@ use crate::trace::{self, State, Wait};
 /// The scenario's entry in the registry.
 pub const SCENARIO: Scenario = Scenario {
     name: "pingpong",
-    summary: "two workers hand control back and forth (the classic greenlet 12 56 34 78 demo)",
+    summary: "two workers hand control back and forth (the articles' greenlet demo: 12 56 34 78)",
     default_n: 2,
     backends: &[
         Backend::Threads,
@@ -255,7 +256,7 @@ fn generators(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
 
 // ANCHOR: greenlet
 /// Greenlets: each worker prints and switches straight to the other, the
-/// classic greenlet demo. No driver: `switch` names its target. On its last
+/// articles' greenlet demo. No driver: `switch` names its target. On its last
 /// turn pong returns instead, which hands control to its parent (main), and
 /// main lets ping finish its last `switch`.
 fn greenlets(n: u64, config: &Config) -> Result<Vec<String>, ScenarioError> {
