@@ -97,9 +97,17 @@ pub(super) enum Leaving {
 #[inline(always)]
 pub(super) fn note_switch(l: &Local, from: Option<&Greenlet>, to: Option<&Greenlet>, leaving: Leaving) {
     if l.hooked.get() || trace::is_on() {
-        if let Err(payload) = note_switch_slow(l, from, to, leaving) {
-            panic::resume_unwind(payload);
-        }
+        note_switch_or_unwind(l, from, to, leaving);
+    }
+}
+
+/// [`note_switch_slow`], going on with the hook's panic: out of line, so
+/// that the switch path holds one call and no landing pad for it.
+#[cold]
+#[inline(never)]
+fn note_switch_or_unwind(l: &Local, from: Option<&Greenlet>, to: Option<&Greenlet>, leaving: Leaving) {
+    if let Err(payload) = note_switch_slow(l, from, to, leaving) {
+        panic::resume_unwind(payload);
     }
 }
 
