@@ -157,6 +157,10 @@ where
             match catch_unwind(AssertUnwindSafe(|| f.poll(cx))) {
                 Ok(Poll::Pending) => return Poll::Pending,
                 Ok(Poll::Ready(value)) => Ok(value),
+                // A greenlet dropped while suspended inside this task
+                // unwinds its own stack through here: let that unwind reach
+                // the greenlet's base instead of reporting it as our panic.
+                Err(payload) if crate::greenlet::is_unwinding() => std::panic::resume_unwind(payload),
                 Err(payload) => Err(Error::Panicked(crate::panic_message::of(&*payload))),
             }
         };

@@ -364,12 +364,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classic_order_for_two_turns() {
+    fn the_articles_order_for_two_turns() {
         assert_eq!(expected(2), ["12", "56", "34", "78"]);
     }
 
     #[test]
-    fn every_backend_prints_the_classic_order() {
+    fn every_backend_prints_the_articles_order() {
         for backend in SCENARIO.backends {
             let outcome = run(*backend, &Config::quiet()).unwrap();
             assert!(outcome.ok, "{backend}: {}", outcome.detail);
