@@ -28,13 +28,72 @@ pub fn is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
+/// Splits `text` into lines of at most `width` characters, at spaces, so
+/// prose fits [`width`] without the terminal breaking words (a word longer
+/// than `width` gets a line of its own).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `text` wrapped to `width`, its first line after `first` and the others
+/// indented by `indent` spaces: a hanging paragraph, ready to print.
+pub fn hanging(first: &str, text: &str, indent: usize, width: usize) -> String {
+    let mut out = String::from(first);
+    let mut room = width.saturating_sub(first.chars().count()).max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > room {
+            lines.push(std::mem::take(&mut line));
+            room = width.saturating_sub(indent).max(1);
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 fn from_env(columns: Option<&str>) -> Option<usize> {
     columns?.trim().parse().ok().filter(|&w| w > 0)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::from_env;
+    use super::{from_env, hanging, wrap};
+
+    #[test]
+    fn wrapped_lines_fit_and_keep_every_word() {
+        let text = "one two three four five";
+        assert_eq!(wrap(text, 9), ["one two", "three", "four five"]);
+        assert!(wrap("", 9).is_empty());
+        let para = hanging("name  ", text, 6, 16);
+        assert_eq!(para, "name  one two\n      three four\n      five");
+        assert!(para.lines().all(|l| l.chars().count() <= 16));
+    }
 
     #[test]
     fn columns_must_be_a_positive_number() {

@@ -40,6 +40,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod axis;
 mod svg;
 mod terminal;
 
@@ -50,8 +51,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+pub use axis::{Axis, LONG_STRETCH, Rule, lead_in};
 pub use svg::MAX_LANES;
-pub use terminal::{Axis, format_duration};
+pub use terminal::format_duration;
 
 /// What a task is waiting on while it is not running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -134,10 +136,23 @@ impl Trace {
         terminal::render(self, width, axis)
     }
 
+    /// Draws the trace as a terminal timeline that fits in `total` columns,
+    /// task names, legend and `note` included (see [`crate::term::width`]).
+    /// The legend says which axis was used and why.
+    pub fn timeline_in(&self, total: usize, axis: Axis, note: Option<&str>) -> String {
+        terminal::render_in(self, total, axis, note)
+    }
+
     /// Draws the trace as an SVG picture titled `title`: one lane per task
     /// (at most [`MAX_LANES`]), colour by state, with a legend and an axis.
     pub fn svg(&self, title: &str, axis: Axis) -> String {
-        svg::render(self, title, axis)
+        svg::render(self, title, axis, None)
+    }
+
+    /// Like [`Trace::svg`], with `note` written under the axis (what a gap
+    /// or a slow start means, for one backend).
+    pub fn svg_noted(&self, title: &str, axis: Axis, note: &str) -> String {
+        svg::render(self, title, axis, Some(note))
     }
 }
 

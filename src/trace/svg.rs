@@ -2,12 +2,12 @@
 //! coloured box for each stretch a task spent in one state.
 //!
 //! It reads the same events as the terminal timeline and draws them the same
-//! two ways ([`Axis`]; `Auto` picks events for short traces of few events,
-//! time otherwise): by wall-clock time, where a box is as wide as the
-//! stretch it stands for (a running burst shorter than a pixel is widened to
-//! one, so it never disappears), or one column per event, where every switch
-//! is visible however quick. Each box has a tooltip with its state and
-//! duration.
+//! two ways, by the same rule ([`Axis`]; the legend under the axis says which
+//! and why): by wall-clock time from the first event, where a box is as wide
+//! as the stretch it stands for (a running burst shorter than a pixel is
+//! widened to one, so it never disappears), or one column per event, at
+//! least [`MIN_EVENT_WIDTH`] pixels each, where every switch is visible
+//! however quick. Each box has a tooltip with its state and duration.
 //!
 //! ```text
 //!  pingpong on greenlet          ■ running ■ ready ■ timer ■ io ■ other wait
@@ -25,8 +25,12 @@ use std::time::Duration;
 /// Lanes drawn at most; a trace with more tasks says how many it left out.
 pub const MAX_LANES: usize = 48;
 
-/// With [`Axis::Auto`], a trace at least this long is drawn to time.
-pub const AUTO_TIME_FROM: Duration = Duration::from_millis(2);
+/// On an event axis, each event gets at least this many pixels (the plot
+/// grows, up to [`MAX_PLOT_WIDTH`]), so a lane is never a sliver.
+pub const MIN_EVENT_WIDTH: f64 = 8.0;
+
+/// The widest plot drawn, in pixels.
+pub const MAX_PLOT_WIDTH: f64 = 2400.0;
 
 const LANE: f64 = 18.0;
 const GAP: f64 = 4.0;
@@ -65,13 +69,16 @@ struct Stretch {
 }
 
 // ANCHOR: stretches
-/// Every stretch of every task, in axis units, and the axis length.
+/// Every stretch of every task, in axis units, and the axis length. Time
+/// counts from the first event: what came before it is start-up.
 fn stretches(trace: &Trace, by_event: bool) -> (Vec<Stretch>, f64) {
-    let end = if by_event { trace.events.len() as f64 } else { trace.span().as_nanos() as f64 };
+    let origin = super::lead_in(trace);
+    let since = |at: Duration| at.saturating_sub(origin).as_nanos() as f64;
+    let end = if by_event { trace.events.len() as f64 } else { since(trace.span()) };
     let mut open: Vec<Option<(State, f64)>> = vec![None; trace.tasks.len()];
     let mut out = Vec::new();
     for (i, event) in trace.events.iter().enumerate() {
-        let at = if by_event { i as f64 } else { event.at.as_nanos() as f64 };
+        let at = if by_event { i as f64 } else { since(event.at) };
         let task = event.task.index();
         if let Some((state, from)) = open[task] {
             out.push(Stretch { task, state, from, to: at });
@@ -87,26 +94,25 @@ fn stretches(trace: &Trace, by_event: bool) -> (Vec<Stretch>, f64) {
 }
 // ANCHOR_END: stretches
 
-pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
-    let by_event = match axis {
-        Axis::Events => true,
-        Axis::Time | Axis::TimeUntil(_) => false,
-        // Events when switches are a blur of microseconds (pingpong); time
-        // when someone slept, or the trace lasts long enough for waiting to
-        // show (a blocking call).
-        Axis::Auto => {
-            !super::terminal::waits_on_the_clock(trace)
-                && trace.events.len() <= 200
-                && trace.span() < AUTO_TIME_FROM
-        }
+pub(super) fn render(trace: &Trace, title: &str, axis: Axis, note: Option<&str>) -> String {
+    let (axis, rule) = axis.resolve(trace);
+    let by_event = axis == Axis::Events;
+    let plot_width = if by_event {
+        (trace.events.len() as f64 * MIN_EVENT_WIDTH).clamp(PLOT_WIDTH, MAX_PLOT_WIDTH)
+    } else {
+        PLOT_WIDTH
     };
+    let mut notes = vec![rule.reason(axis)];
+    notes.extend(super::axis::lead_in_note(trace));
+    notes.extend(note.map(str::to_string));
     let lanes = trace.tasks.len().min(MAX_LANES);
     let hidden = trace.tasks.len() - lanes;
     let name_width = trace.tasks.iter().take(lanes).map(|t| t.chars().count()).max().unwrap_or(4).min(24);
     let left = 12.0 + name_width as f64 * CHAR;
     let plot_bottom = TOP + lanes as f64 * (LANE + GAP);
-    let width = left + PLOT_WIDTH + 40.0;
-    let height = plot_bottom + if hidden > 0 { 56.0 } else { 40.0 };
+    let width = left + plot_width + 40.0;
+    let notes_top = plot_bottom + if hidden > 0 { 62.0 } else { 46.0 };
+    let height = notes_top + notes.len() as f64 * 15.0;
     let mut svg = Svg::new(width, height);
 
     svg.text(12.0, 18.0, title, "start", 14.0);
@@ -119,12 +125,12 @@ pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
     }
 
     let (stretches, end) = stretches(trace, by_event);
-    let scale = PLOT_WIDTH / end.max(1.0);
+    let scale = plot_width / end.max(1.0);
     for (lane, name) in trace.tasks.iter().take(lanes).enumerate() {
         let y = TOP + lane as f64 * (LANE + GAP);
         let name: String = name.chars().take(name_width).collect();
         svg.text(left - 6.0, y + LANE - 5.0, &name, "end", 12.0);
-        svg.line(left, y + LANE, left + PLOT_WIDTH, y + LANE, "#eeeeee");
+        svg.line(left, y + LANE, left + plot_width, y + LANE, "#eeeeee");
     }
     for s in stretches.iter().filter(|s| s.task < lanes) {
         let Some((fill, label)) = colour(s.state) else { continue };
@@ -142,7 +148,7 @@ pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
     }
 
     // The axis: five ticks, labelled in time or in event numbers.
-    svg.line(left, plot_bottom, left + PLOT_WIDTH, plot_bottom, "#444444");
+    svg.line(left, plot_bottom, left + plot_width, plot_bottom, "#444444");
     for i in 0..=4 {
         let at = end * i as f64 / 4.0;
         let x = left + at * scale;
@@ -154,10 +160,14 @@ pub(super) fn render(trace: &Trace, title: &str, axis: Axis) -> String {
         };
         svg.text(x, plot_bottom + 16.0, &label, "middle", 11.0);
     }
-    let axis_name = if by_event { "events, one column each" } else { "wall-clock time" };
-    svg.text(left + PLOT_WIDTH + 30.0, plot_bottom + 30.0, axis_name, "end", 11.0);
+    let axis_name =
+        if by_event { "events, one column each" } else { "wall-clock time since the first event" };
+    svg.text(left + plot_width + 30.0, plot_bottom + 30.0, axis_name, "end", 11.0);
     if hidden > 0 {
         svg.text(left, plot_bottom + 46.0, &format!("… and {hidden} more tasks not drawn"), "start", 11.0);
+    }
+    for (i, line) in notes.iter().enumerate() {
+        svg.text(12.0, notes_top + i as f64 * 15.0, line, "start", 11.0);
     }
     svg.finish()
 }
@@ -206,7 +216,7 @@ mod tests {
 
     #[test]
     fn the_picture_is_well_formed_with_a_lane_per_task_and_a_legend() {
-        let doc = render(&pingpong(), "pingpong on <test>", Axis::Time);
+        let doc = render(&pingpong(), "pingpong on <test>", Axis::Time, None);
         let names = check_well_formed(&doc).unwrap();
         assert_eq!(names[0], "svg");
         assert!(doc.contains("task &lt;0&gt;") && doc.contains("task &lt;1&gt;"));
@@ -220,17 +230,74 @@ mod tests {
 
     #[test]
     fn event_axis_labels_events_and_many_tasks_are_capped() {
-        let doc = render(&pingpong(), "t", Axis::Events);
+        let doc = render(&pingpong(), "t", Axis::Events, None);
         assert!(doc.contains("events, one column each"));
         let events: Vec<_> = (0..60).map(|i| (i, i as u32, State::Running)).collect();
-        let doc = render(&trace(60, &events), "many", Axis::Auto);
+        let doc = render(&trace(60, &events), "many", Axis::Auto, None);
         check_well_formed(&doc).unwrap();
         assert!(doc.contains(&format!("and {} more tasks", 60 - MAX_LANES)));
     }
 
+    /// The x and width of every box with a tooltip (the stretches drawn).
+    fn boxes(doc: &str) -> Vec<(f64, f64)> {
+        let attr = |tag: &str, name: &str| -> f64 {
+            let from = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            tag[from..].split('"').next().unwrap().parse().unwrap()
+        };
+        doc.lines()
+            .filter(|l| l.starts_with("<rect x=") && l.contains("<title>"))
+            .map(|l| (attr(l, "x"), attr(l, "width")))
+            .collect()
+    }
+
+    /// may's pingpong: 12 ms of start-up before the first event, then four
+    /// turns of a few microseconds.
+    fn slow_start() -> Trace {
+        let turns: Vec<(u64, u32, State)> = (0..8)
+            .flat_map(|i| {
+                let at = 12_000 + i * 3;
+                [(at, (i % 2) as u32, State::Running), (at + 1, (i % 2) as u32, State::Waiting(Wait::Switch))]
+            })
+            .collect();
+        trace(2, &turns)
+    }
+
+    #[test]
+    fn a_slow_start_does_not_squeeze_the_turns_into_a_sliver() {
+        let doc = render(&slow_start(), "pingpong on may", Axis::Auto, Some("may starts its scheduler"));
+        let drawn = boxes(&doc);
+        let (first, last) = (
+            drawn.iter().map(|b| b.0).fold(f64::MAX, f64::min),
+            drawn.iter().map(|b| b.0 + b.1).fold(0.0, f64::max),
+        );
+        assert!(last - first >= PLOT_WIDTH * 0.9, "the turns span {first}..{last} of {PLOT_WIDTH} px");
+        for (_, w) in &drawn {
+            assert!(*w >= MIN_EVENT_WIDTH, "a box {w} px wide");
+        }
+        assert!(doc.contains("event axis: every stretch was under"));
+        assert!(doc.contains("the first event came 12.0 ms after the start"));
+        assert!(doc.contains("may starts its scheduler"));
+    }
+
+    #[test]
+    fn a_time_axis_starts_at_the_first_event() {
+        let mut t = slow_start();
+        t.events.push(Event {
+            at: Duration::from_millis(40),
+            task: TaskId(0),
+            state: State::Waiting(Wait::Timer),
+        });
+        t.events.push(Event { at: Duration::from_millis(52), task: TaskId(0), state: State::Done });
+        let doc = render(&t, "sleepers on may", Axis::Auto, None);
+        assert!(doc.contains("time axis: someone waited on a timer or IO"));
+        let left = boxes(&doc).iter().map(|b| b.0).fold(f64::MAX, f64::min);
+        let right = boxes(&doc).iter().map(|b| b.0 + b.1).fold(0.0, f64::max);
+        assert!(right - left >= PLOT_WIDTH * 0.99, "drawn {left}..{right}");
+    }
+
     #[test]
     fn an_empty_trace_still_draws() {
-        let doc = render(&Trace::default(), "nothing", Axis::Auto);
+        let doc = render(&Trace::default(), "nothing", Axis::Auto, None);
         check_well_formed(&doc).unwrap();
     }
 }

@@ -12,26 +12,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use super::axis::{self, Axis};
 use super::{State, Trace, Wait};
 use std::fmt::Write;
 use std::time::Duration;
-
-/// How the timeline spreads time across columns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Axis {
-    /// One column per event: every switch is visible, however quick. Best
-    /// for explicit switching (pingpong), where real time is a blur of
-    /// nanoseconds.
-    Events,
-    /// Columns are equal slices of wall-clock time. Best for sleeps and IO.
-    Time,
-    /// Like `Time`, but the axis runs to at least this long, so timelines of
-    /// several runs drawn one under the other share one scale.
-    TimeUntil(Duration),
-    /// `Time` when any task waited on a timer or IO; otherwise `Events`
-    /// when the events fit the width, `Time` when they do not.
-    Auto,
-}
 
 fn cell(state: Option<State>) -> char {
     match state {
@@ -57,26 +41,51 @@ fn rank(state: Option<State>) -> u8 {
 /// The legend line printed under every timeline.
 pub const LEGEND: &str = "█ running  ▒ ready  · timer  ~ io  - other wait";
 
-pub(super) fn render(trace: &Trace, width: usize, axis: Axis) -> String {
-    let width = width.max(8);
-    let axis = match axis {
-        Axis::Auto if waits_on_the_clock(trace) => Axis::Time,
-        Axis::Auto if trace.events.len() <= width => Axis::Events,
-        Axis::Auto => Axis::Time,
-        other => other,
-    };
+/// Draws `trace` with a plot `plot_width` columns wide, task names not
+/// included.
+pub(super) fn render(trace: &Trace, plot_width: usize, axis: Axis) -> String {
+    // The footer is not wrapped: the caller chose the plot's width only.
+    draw(trace, name_width(trace, usize::MAX), plot_width.max(8), usize::MAX, axis, None)
+}
+
+/// The widest task name drawn, out of `total` columns.
+fn name_width(trace: &Trace, total: usize) -> usize {
+    let longest = trace.tasks.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    longest.min(24).min(total / 3)
+}
+
+/// Draws `trace` in at most `total` columns, names and legend included,
+/// with `note` (if any) after the legend.
+pub(super) fn render_in(trace: &Trace, total: usize, axis: Axis, note: Option<&str>) -> String {
+    let total = total.max(crate::term::MIN_WIDTH);
+    let name_width = name_width(trace, total);
+    draw(trace, name_width, total - name_width - 3, total, axis, note)
+}
+
+/// The rows `plot_width` columns wide after names `name_width` wide, and
+/// the footer (scale, legend, rule, notes) wrapped to `total` columns.
+fn draw(
+    trace: &Trace,
+    name_width: usize,
+    plot_width: usize,
+    total: usize,
+    axis: Axis,
+    note: Option<&str>,
+) -> String {
+    let (axis, rule) = axis.resolve(trace);
+    let origin = axis::lead_in(trace);
     let span = match axis {
-        Axis::TimeUntil(at_least) => trace.span().max(at_least),
-        _ => trace.span(),
+        Axis::TimeUntil(at_least) => trace.span().saturating_sub(origin).max(at_least),
+        _ => trace.span().saturating_sub(origin),
     };
     let columns = match axis {
-        Axis::Events => trace.events.len(),
-        _ => width,
+        Axis::Events => trace.events.len().min(plot_width),
+        _ => plot_width,
     };
     let mut rows = vec![vec![None::<State>; columns]; trace.tasks.len()];
     match axis {
         Axis::Events => fill_by_event(trace, &mut rows),
-        _ => fill_by_time(trace, span, &mut rows),
+        _ => fill_by_time(trace, origin, span, &mut rows),
     }
 
     // Rows in natural name order ("sleeper 2" before "sleeper 10"), so the
@@ -86,39 +95,56 @@ pub(super) fn render(trace: &Trace, width: usize, axis: Axis) -> String {
     let hidden = order.len().saturating_sub(MAX_ROWS);
     order.truncate(MAX_ROWS);
 
-    let name_width = trace.tasks.iter().map(|t| t.chars().count()).max().unwrap_or(0).min(24);
     let mut out = String::new();
     for &task in &order {
         let name: String = trace.tasks[task].chars().take(name_width).collect();
         let line: String = rows[task].iter().map(|s| cell(*s)).collect();
         let _ = writeln!(out, "{name:>name_width$} │{line}│");
     }
+    let mut footer = Vec::new();
     if hidden > 0 {
-        let _ = writeln!(out, "{:name_width$}  … and {hidden} more tasks", "");
+        footer.push(format!("… and {hidden} more tasks"));
     }
-    let scale = match axis {
+    footer.push(match axis {
+        Axis::Events if trace.events.len() > columns => format!(
+            "{} events, left to right, about {} a column",
+            trace.events.len(),
+            trace.events.len().div_ceil(columns.max(1))
+        ),
         Axis::Events => format!("{} events, left to right", trace.events.len()),
-        _ => format!("0 … {}", format_duration(span)),
-    };
-    let _ = writeln!(out, "{:name_width$}  {scale}", "");
-    let _ = writeln!(out, "{:name_width$}  {LEGEND}", "");
+        _ => format!("0 … {} after the first event", format_duration(span)),
+    });
+    footer.push(LEGEND.to_string());
+    footer.push(rule.reason(axis));
+    footer.extend(axis::lead_in_note(trace));
+    footer.extend(note.map(str::to_string));
+    let indent = name_width + 2;
+    for line in footer {
+        if line.chars().count() <= total - indent {
+            let _ = writeln!(out, "{:indent$}{line}", "");
+            continue;
+        }
+        for piece in crate::term::wrap(&line, total - indent) {
+            let _ = writeln!(out, "{:indent$}{piece}", "");
+        }
+    }
     out
 }
 
-/// Whether any task waited on a timer or on IO: then how long things took is
-/// the point, and only a time axis shows it (ten sleeps one after another and
-/// ten at once have the same events in a different order).
-pub(super) fn waits_on_the_clock(trace: &Trace) -> bool {
-    trace.events.iter().any(|e| matches!(e.state, State::Waiting(Wait::Timer | Wait::Io)))
-}
-
-/// Column `i` is the moment just after event `i`.
+/// Column `i` is the moment just after event `i`; when there are more
+/// events than columns, each column holds a run of events and shows the
+/// state that matters most among them.
 fn fill_by_event(trace: &Trace, rows: &mut [Vec<Option<State>>]) {
+    let columns = rows.first().map_or(0, Vec::len);
+    let events = trace.events.len().max(1);
     let mut now = vec![None; rows.len()];
     for (i, event) in trace.events.iter().enumerate() {
         now[event.task.index()] = Some(event.state);
+        let col = i * columns / events;
         for (row, state) in rows.iter_mut().zip(&now) {
-            row[i] = *state;
+            if rank(*state) >= rank(row[col]) {
+                row[col] = *state;
+            }
         }
     }
 }
@@ -147,11 +173,13 @@ fn natural_key(name: &str) -> Vec<(String, u64)> {
     key
 }
 
-/// Column `i` covers the time slice `[i, i + 1) * span / columns`.
-fn fill_by_time(trace: &Trace, span: Duration, rows: &mut [Vec<Option<State>>]) {
+/// Column `i` covers the time slice `origin + [i, i + 1) * span / columns`.
+fn fill_by_time(trace: &Trace, origin: Duration, span: Duration, rows: &mut [Vec<Option<State>>]) {
     let columns = rows.first().map_or(0, Vec::len);
     let span = span.as_nanos().max(1);
-    let column_of = |at: Duration| ((at.as_nanos() * columns as u128 / span) as usize).min(columns - 1);
+    let column_of = |at: Duration| {
+        ((at.saturating_sub(origin).as_nanos() * columns as u128 / span) as usize).min(columns - 1)
+    };
     // Each task's current state and the column where it began.
     let mut open: Vec<Option<(State, usize)>> = vec![None; rows.len()];
     let paint = |row: &mut Vec<Option<State>>, state: State, from: usize, to: usize| {
@@ -236,12 +264,43 @@ mod tests {
     }
 
     #[test]
-    fn auto_axis_switches_to_time_when_events_do_not_fit() {
-        let many: Vec<_> =
-            (0..50).map(|i| (i, 0, if i % 2 == 0 { State::Running } else { State::Ready })).collect();
+    fn more_events_than_columns_share_columns_on_an_event_axis() {
+        let many: Vec<(u64, u32, State)> = (0..50)
+            .map(|i| (i / 10, (i % 2) as u32, if i % 4 < 2 { State::Running } else { State::Ready }))
+            .collect();
         let t = trace(&many);
-        assert!(t.timeline(20, Axis::Auto).contains("0 … 49.0 ms"));
-        assert!(t.timeline(60, Axis::Auto).contains("50 events"));
+        let text = t.timeline(20, Axis::Auto);
+        assert!(text.contains("50 events, left to right, about 3 a column"), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        // "a │", twenty columns, "│".
+        assert_eq!(text.lines().next().unwrap().chars().count(), 1 + 2 + 20 + 1);
+        assert!(t.timeline(60, Axis::Auto).contains("50 events, left to right\n"));
+    }
+
+    #[test]
+    fn a_timeline_fits_the_width_it_is_given_legend_included() {
+        let long = Trace {
+            tasks: vec!["a task with a very long name indeed, longer than any".into(), "b".into()],
+            events: (0..200)
+                .map(|i| Event {
+                    at: Duration::from_millis(i),
+                    task: TaskId(i as u32 % 2),
+                    state: State::Running,
+                })
+                .collect(),
+        };
+        for total in [40, 80, 132] {
+            let text = long.timeline_in(
+                total,
+                Axis::Auto,
+                Some("a note that is long enough to need wrapping at forty columns"),
+            );
+            for line in text.lines() {
+                assert!(line.chars().count() <= total, "{total}: {line:?}");
+            }
+            assert!(text.lines().next().unwrap().chars().count() == total, "{text}");
+            assert!(text.contains("event axis"), "{text}");
+        }
     }
 
     #[test]
