@@ -5,10 +5,12 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() {
-    let args = cli::Args::parse();
+    // Help wraps to the same width as everything else (80 in a pipe).
+    let matches = cli::Args::command().term_width(corolab::term::width()).get_matches();
+    let args = cli::Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // A server must outlive a client that hangs up: may's sockets write
     // with plain write(2), which raises SIGPIPE on a reset connection (std's
     // use MSG_NOSIGNAL), so only commands without sockets (the tour,

@@ -2,7 +2,8 @@
 #![forbid(unsafe_code)]
 
 use corolab::scenarios::{self, Backend, Config, Knob, RunReport, Scenario};
-use corolab::trace::Axis;
+use corolab::term;
+use corolab::trace::{self, Axis, Trace};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -95,7 +96,8 @@ pub fn run(args: RunArgs) -> i32 {
         if let (Some(file), Some(trace)) = (&args.svg, &report.trace) {
             let path = if several { svg_path_for(file, backend) } else { file.clone() };
             let title = format!("{} on {backend} (n = {})", scenario.name, report.n);
-            if let Err(e) = std::fs::write(&path, trace.svg(&title, Axis::Auto)) {
+            let note = startup_note(backend.name(), trace).unwrap_or_default();
+            if let Err(e) = std::fs::write(&path, trace.svg_noted(&title, Axis::Auto, &note)) {
                 eprintln!("error: could not write {}: {e}", path.display());
                 all_ok = false;
             } else if !args.json {
@@ -138,13 +140,25 @@ pub fn pick_backends(scenario: &Scenario, name: &str) -> Result<Vec<Backend>, St
     }
 }
 
+/// The scenarios in two columns (name, then summary and backends), or
+/// stacked when the terminal is too narrow for a name column.
 fn list() {
+    let width = term::width();
+    let column = if width >= 60 { NAME_COLUMN } else { 2 };
     for s in scenarios::SCENARIOS {
         let backends: Vec<&str> = s.backends.iter().map(|b| b.name()).collect();
-        println!("{:<18} {}\n{:<18} backends: {}", s.name, s.summary, "", backends.join(", "));
-        let width = corolab::term::width().saturating_sub(19 + 7).max(20);
-        for (i, line) in pack(&knob_ranges(s), width).iter().enumerate() {
-            println!("{:<18} {} {line}", "", if i == 0 { "knobs:" } else { "      " });
+        let first = if column == NAME_COLUMN {
+            format!("{:<column$}", s.name)
+        } else {
+            println!("{}", s.name);
+            " ".repeat(column)
+        };
+        println!("{}", term::hanging(&first, s.summary, column, width));
+        let pad = " ".repeat(column);
+        println!("{}", term::hanging(&pad, &format!("backends: {}", backends.join(", ")), column, width));
+        let knobs = knob_ranges(s).join(", ");
+        if !knobs.is_empty() {
+            println!("{}", term::hanging(&pad, &format!("knobs: {knobs}"), column, width));
         }
     }
 }
@@ -188,27 +202,55 @@ fn pack(items: &[String], width: usize) -> Vec<String> {
     lines
 }
 
-/// The human-readable summary of one run, and its timeline if traced.
+/// How wide `run --list`'s name column is.
+const NAME_COLUMN: usize = 19;
+
+/// The human-readable summary of one run, and its timeline if traced,
+/// wrapped to the terminal's width.
 pub fn print_report(report: &RunReport) {
+    let width = term::width();
     let status = if report.ok { "ok" } else { "FAILED" };
     let rate = if report.per_second >= 1.0 {
         format!(", {} {}/s", human(report.per_second), report.unit)
     } else {
         String::new()
     };
-    println!(
-        "{} on {}: {status} in {:.1} ms{rate}, peak memory {:.1} MiB — {}",
+    let head = format!(
+        "{} on {}: {status} in {:.1} ms{rate}, peak memory {:.1} MiB",
         report.scenario,
         report.backend,
         report.wall_ms,
         report.peak_rss_kb as f64 / 1024.0,
-        report.error.as_deref().unwrap_or(&report.detail),
     );
+    let detail = report.error.as_deref().unwrap_or(&report.detail);
+    if head.chars().count() + 3 + detail.chars().count() <= width {
+        println!("{head} — {detail}");
+    } else {
+        // Stacked: the figures, then what was done, each wrapped.
+        println!("{}", term::hanging("", &head, 2, width));
+        println!("{}", term::hanging("  — ", detail, 4, width));
+    }
     if let Some(trace) = &report.trace {
+        let note = startup_note(report.backend, trace);
         println!();
-        print!("{}", trace.timeline(72, Axis::Auto));
+        print!("{}", trace.timeline_in(width, Axis::Auto, note.as_deref()));
         println!();
     }
+}
+
+/// What the gap before the first event means on `backend`, when there is
+/// one worth explaining: may starts its scheduler (a worker thread per core
+/// and their coroutine stacks) on the first spawn in a process, which takes
+/// milliseconds while the turns that follow take microseconds.
+pub fn startup_note(backend: &str, trace: &Trace) -> Option<String> {
+    let lead = trace::lead_in(trace);
+    (backend == Backend::May.name() && lead >= Duration::from_millis(1)).then(|| {
+        format!(
+            "may: those {} are may starting its scheduler (worker threads and \
+             their stacks) on the first spawn in this process; later runs reuse it",
+            trace::format_duration(lead)
+        )
+    })
 }
 
 /// `1.2k`, `3.4M`: throughput at a glance.

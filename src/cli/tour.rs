@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 use corolab::scenarios::{self, Backend, Config, RunReport};
+use corolab::term;
 use corolab::trace::Axis;
 use std::time::Duration;
 
@@ -17,8 +18,21 @@ Rust, beside plain OS threads, and runs the same scenarios on all of them so
 you can watch the difference and measure it.
 ";
 
-/// How wide the tour's timelines are drawn.
-const WIDTH: usize = 56;
+/// The widest the tour's timelines are drawn, however wide the terminal:
+/// short rows are easier to compare one under the other.
+const MAX_TIMELINE: usize = 80;
+
+/// A section heading that fits `term::width()`: `━━ title ━━`, wrapped.
+fn heading(title: &str) {
+    println!("{}\n", term::hanging("━━ ", &format!("{title} ━━"), 3, term::width()));
+}
+
+/// A paragraph wrapped to `term::width()`.
+fn say(text: &str) {
+    for line in term::wrap(text, term::width()) {
+        println!("{line}");
+    }
+}
 
 pub fn tour() -> i32 {
     println!("{INTRO}");
@@ -26,28 +40,33 @@ pub fn tour() -> i32 {
     ok &= pingpong();
     ok &= sleepers();
     lessons();
-    println!(
-        "\nnext: read lessons/01-generators/README.md (or `cargo run --release -- lessons`), then try\n  \
-         cargo run --release -- run pingpong --backend greenlet --trace\n  \
-         cargo run --release -- run sleepers --trace\n  \
-         cargo run --release -- check 01\n  \
-         cargo run --release -- bench --quick"
-    );
+    println!();
+    say("next: read lessons/01-generators/README.md (or `cargo run --release -- lessons`), then try");
+    for command in [
+        "cargo run --release -- run pingpong --backend greenlet --trace",
+        "cargo run --release -- run sleepers --trace",
+        "cargo run --release -- check 01",
+        "cargo run --release -- bench --quick",
+    ] {
+        println!("  {command}");
+    }
     if ok { 0 } else { 1 }
 }
 
 /// The same hand-off on every model: one narrated, then each one's timeline.
 fn pingpong() -> bool {
     let Some(scenario) = scenarios::find("pingpong") else { return true };
-    println!("━━ 1. pingpong: {} ━━\n", scenario.summary);
-    println!("Two workers take turns. On greenlets, as in the articles' greenlet demo, it prints:");
+    heading(&format!("1. pingpong: {}", scenario.summary));
+    say("Two workers take turns. On greenlets, as in the articles' greenlet demo, it prints:");
     let narrated = Config { narrate: true, n: Some(2), ..Config::default() };
     let mut ok = scenarios::run(scenario, Backend::Greenlet, &narrated).ok;
-    println!("\nThe same hand-off on every model, one column per event:\n");
+    println!();
+    say("The same hand-off on every model:");
+    println!();
     for &backend in scenario.backends {
         let report = scenarios::run(scenario, backend, &traced(2, None));
         ok &= report.ok;
-        show(&report, Axis::Events);
+        show(&report, Axis::Auto);
     }
     ok
 }
@@ -57,12 +76,13 @@ fn pingpong() -> bool {
 fn sleepers() -> bool {
     let Some(scenario) = scenarios::find("sleepers") else { return true };
     let (n, delay) = (5, Duration::from_millis(200));
-    println!("━━ 2. sleepers: {n} tasks each sleep {} ms ━━\n", delay.as_millis());
-    println!(
-        "One after another that is {} ms; started together, about {} ms:\n",
+    heading(&format!("2. sleepers: {n} tasks each sleep {} ms", delay.as_millis()));
+    say(&format!(
+        "One after another that is {} ms; started together, about {} ms:",
         n as u128 * delay.as_millis(),
         delay.as_millis()
-    );
+    ));
+    println!();
     let mut ok = true;
     // One scale for every run, so the lengths can be compared by eye.
     let axis = Axis::TimeUntil(delay * n as u32);
@@ -78,19 +98,19 @@ fn traced(n: u64, delay: Option<Duration>) -> Config {
     Config { trace: true, n: Some(n), delay, ..Config::default() }
 }
 
-/// One backend's result line and its timeline, without the legend (printed
-/// once per section would be enough; the tour keeps it short).
+/// One backend's result line and its timeline, legend and rule included.
 fn show(report: &RunReport, axis: Axis) {
     let status = if report.ok { "ok" } else { "FAILED" };
     println!("{} — {status}, {:.2} ms", report.backend, report.wall_ms);
     if let Some(trace) = &report.trace {
-        print!("{}", trace.timeline(WIDTH, axis));
+        let note = super::run::startup_note(report.backend, trace);
+        print!("{}", trace.timeline_in(term::width().min(MAX_TIMELINE), axis, note.as_deref()));
     }
     println!();
 }
 
 fn lessons() {
-    println!("━━ the lessons ━━\n");
+    heading("the lessons");
     for lesson in corolab::lessons::all() {
         println!("  {:02}  {}", lesson.number, lesson.title);
     }
