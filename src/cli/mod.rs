@@ -52,15 +52,6 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
-impl Args {
-    /// Whether the command only prints, with no sockets of its own: the
-    /// tour, `lessons` and `check`. `run`, `serve` and `bench` may drive may
-    /// sockets (see `main.rs`), so they keep SIGPIPE ignored.
-    pub fn only_prints(&self) -> bool {
-        matches!(self.command, None | Some(Command::Lessons) | Some(Command::Check(_)))
-    }
-}
-
 /// Runs the command and returns the exit status.
 pub fn main(args: Args) -> i32 {
     match args.command {
