@@ -33,7 +33,7 @@ fn main() {
 fn end_quietly_when_output_closes() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str().is_some_and(is_closed_output) {
+        if corolab::panic_message::as_str(info.payload()).is_some_and(is_closed_output) {
             std::process::exit(0);
         }
         default(info);
