@@ -15,7 +15,7 @@ out=book/src/pictures
 cargo build --release --quiet
 corolab=target/release/corolab
 mkdir -p "$out"
-list=$("$corolab" run --list)
+list=$(COLUMNS=1000 "$corolab" run --list) # one line a scenario
 
 picture() { # scenario, then its knobs
   local scenario=$1; shift
