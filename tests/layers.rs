@@ -252,8 +252,10 @@ fn declared_modules() -> BTreeSet<String> {
         let text = strip_comments(&std::fs::read_to_string(Path::new(ROOT).join(root)).unwrap());
         for line in text.lines() {
             let l = line.trim().trim_start_matches("pub ").trim_start_matches("pub(crate) ");
-            if let Some(rest) = l.strip_prefix("mod ") {
-                out.insert(rest.trim_end_matches(';').trim().to_string());
+            // `mod name;` declares a module; `mod tests {` is a test module
+            // in the file itself, not a layer.
+            if let Some(name) = l.strip_prefix("mod ").and_then(|rest| rest.strip_suffix(';')) {
+                out.insert(name.trim().to_string());
             }
         }
     }
