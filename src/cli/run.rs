@@ -156,9 +156,10 @@ fn list() {
         println!("{}", term::hanging(&first, s.summary, column, width));
         let pad = " ".repeat(column);
         println!("{}", term::hanging(&pad, &format!("backends: {}", backends.join(", ")), column, width));
-        let knobs = knob_ranges(s).join(", ");
-        if !knobs.is_empty() {
-            println!("{}", term::hanging(&pad, &format!("knobs: {knobs}"), column, width));
+        // Packed whole, so a range is never split across lines.
+        let room = width.saturating_sub(column + "knobs: ".len()).max(20);
+        for (i, line) in pack(&knob_ranges(s), room).iter().enumerate() {
+            println!("{pad}{} {line}", if i == 0 { "knobs:" } else { "      " });
         }
     }
 }
