@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 secs=${1:-10}
 shift || true
 backends=${*:-threads gevent may aio}
-cargo build --release --quiet --bin corolab --example hyper_hello
+cargo build --release --quiet --bin corolab
+cargo build --release --quiet -p corolab-benches --example hyper_hello
 port=18600
 
 run_wrk() { # name url

@@ -2,8 +2,8 @@
 //! server answering `GET /hello/{name}` like corolab's servers.
 //!
 //! ```text
-//! cargo run --release --example hyper_hello -- 127.0.0.1:8090 1   # one thread, like aio's loop
-//! cargo run --release --example hyper_hello -- 127.0.0.1:8090 2   # tokio's multi-threaded runtime
+//! cargo run --release -p corolab-benches --example hyper_hello -- 127.0.0.1:8090 1 # one thread, like aio's loop
+//! cargo run --release -p corolab-benches --example hyper_hello -- 127.0.0.1:8090 2 # tokio's multi-threaded runtime
 //! wrk -t2 -c100 -d10s http://127.0.0.1:8090/hello/world
 //! ```
 

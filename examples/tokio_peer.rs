@@ -2,7 +2,7 @@
 //! can put a production runtime in the same table.
 //!
 //! ```text
-//! cargo build --release --example tokio_peer
+//! cargo build --release -p corolab-benches --example tokio_peer
 //! target/release/examples/tokio_peer --list
 //! target/release/examples/tokio_peer sleepers --n 1000 --delay-ms 100 --json
 //! ```

@@ -6,8 +6,9 @@
 //! `corolab run --json`. Peers are found, never required: a peer that is
 //! missing becomes a skipped row that says why and how to add it.
 //!
-//! - **tokio**: `examples/tokio_peer.rs`, built beside the corolab binary
-//!   (`target/<profile>/examples/tokio_peer`). `tokio_peer --list` names the
+//! - **tokio**: `examples/tokio_peer.rs`, an example of the workspace's
+//!   `corolab-benches` package (so `cargo test` never builds tokio), built
+//!   into the shared `target/<profile>/examples/tokio_peer`. `tokio_peer --list` names the
 //!   scenarios it has. A full bench builds it when it is missing and the
 //!   source tree is at hand; a quick bench only looks for it.
 //! - **Python**: each `lessons/*/original.py` that speaks the protocol in
@@ -199,8 +200,7 @@ fn find_tokio(exe: &Path, build: bool, notes: &mut Vec<String>) -> Result<(PathB
     let candidates = [dir.join("examples/tokio_peer"), dir.join("../examples/tokio_peer")];
     let found = || candidates.iter().find(|p| p.is_file()).cloned();
     let release = dir.ends_with("release");
-    let how =
-        format!("not built: `cargo build{} --example tokio_peer`", if release { " --release" } else { "" });
+    let how = format!("not built: `{}`", build_command(release));
     let path = match found() {
         Some(p) => p,
         None if build => {
@@ -224,6 +224,14 @@ fn find_tokio(exe: &Path, build: bool, notes: &mut Vec<String>) -> Result<(PathB
     Ok((path, run.stdout.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()))
 }
 
+/// The workspace package that holds the tokio peer (benches/Cargo.toml).
+const PEER_PACKAGE: &str = "corolab-benches";
+
+/// What to type to build the tokio peer by hand.
+fn build_command(release: bool) -> String {
+    format!("cargo build{} -p {PEER_PACKAGE} --example tokio_peer", if release { " --release" } else { "" })
+}
+
 fn build_tokio(release: bool, notes: &mut Vec<String>) {
     let project = crate::lessons::project_dir();
     if !project.join("Cargo.toml").is_file() {
@@ -231,7 +239,7 @@ fn build_tokio(release: bool, notes: &mut Vec<String>) {
         return;
     }
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.current_dir(&project).args(["build", "--quiet", "--example", "tokio_peer"]);
+    c.current_dir(&project).args(["build", "--quiet", "-p", PEER_PACKAGE, "--example", "tokio_peer"]);
     if release {
         c.arg("--release");
     }
