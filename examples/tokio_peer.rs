@@ -7,6 +7,9 @@
 //! target/release/examples/tokio_peer sleepers --n 1000 --delay-ms 100 --json
 //! ```
 //!
+//! `tokio_peer op <op> <ct|mt> <n>` times one operation for the bench's
+//! per-operation table (see `tokio_peer/ops.rs`).
+//!
 //! It runs on tokio's current-thread runtime: one thread, like corolab's
 //! coroutine models, so the comparison is scheduler against scheduler and
 //! not one core against two. Each scenario does the same work as corolab's
@@ -35,8 +38,14 @@ struct Knobs {
     clients: Option<u64>,
 }
 
+#[path = "tokio_peer/ops.rs"]
+mod ops;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "op") {
+        std::process::exit(ops::main(&args[1..]));
+    }
     if args.iter().any(|a| a == "--list") {
         for s in SCENARIOS {
             println!("{s}");

@@ -3,6 +3,12 @@
 //!
 //! How it works, in order:
 //!
+//! 0. **One operation.** First, [`ops`] times each model's own operations
+//!    (a switch, a spawn, a timer wake-up, a wake-up from another thread, a
+//!    loopback round trip) inside fresh child processes, over loops long
+//!    enough for the clock to vanish, in alternating rounds; [`workloads`]
+//!    holds corolab's loops. This is the table a learner reads first:
+//!    nanoseconds for a coroutine switch, microseconds for a thread hand-off.
 //! 1. **Plan.** The scenarios and their backends come from the registry
 //!    ([`crate::scenarios::SCENARIOS`]); [`plan`] sizes each one (quick or
 //!    full) and [`peers`] finds the peers on this machine (tokio, the
@@ -25,10 +31,12 @@
 
 pub mod charts;
 pub mod child;
+pub mod ops;
 pub mod peers;
 pub mod plan;
 pub mod summary;
 pub mod table;
+pub mod workloads;
 
 use self::child::{End, Limits};
 use self::peers::{Peers, Runner};
@@ -55,6 +63,10 @@ pub struct Options {
     pub n: Option<u64>,
     /// The probe's largest step (`None`: the plan's; `Some(0)`: no probe).
     pub probe_max: Option<u64>,
+    /// Whether to time the per-operation table.
+    pub ops: bool,
+    /// Only the per-operation table: no scenario tables, no probe.
+    pub ops_only: bool,
 }
 
 impl Options {
@@ -68,6 +80,8 @@ impl Options {
             only: Vec::new(),
             n: None,
             probe_max: None,
+            ops: true,
+            ops_only: false,
         })
     }
 }
@@ -138,6 +152,10 @@ pub struct Probe {
 pub struct Report {
     /// Whether it was a quick run.
     pub quick: bool,
+    /// How the per-operation table was run.
+    pub op_plan: ops::OpPlan,
+    /// The per-operation table, one per operation (empty when not run).
+    pub ops: Vec<ops::OpTable>,
     /// Cores the machine has.
     pub cores: usize,
     /// One table per scenario.
@@ -164,11 +182,43 @@ pub struct Progress {
 /// Runs the bench, calling `progress` before each child.
 pub fn run(options: &Options, progress: &mut dyn FnMut(&Progress)) -> Report {
     let started = std::time::Instant::now();
-    let peers = if options.peers {
-        Peers::discover(&options.exe, &options.lessons, !options.quick)
-    } else {
-        Peers::none()
+    let peers =
+        if options.peers { Peers::discover(&options.exe, &options.lessons, true) } else { Peers::none() };
+    // A run with `--n` (a test's tiny sizes) gets one short round.
+    let op_plan = match (options.n, options.quick) {
+        (Some(_), _) => ops::OpPlan { rounds: 1, target_ms: 1 },
+        (None, true) => ops::OpPlan { rounds: 3, target_ms: 5 },
+        (None, false) => ops::OpPlan { rounds: 5, target_ms: 30 },
     };
+    let op_tables = if options.ops || options.ops_only {
+        let mut runners = ops::runners(&options.exe, peers.tokio_exe());
+        if !options.peers {
+            for (_, rows) in &mut runners {
+                rows.retain(|r| matches!(r, Ok(ops::OpRunner::Corolab { who, .. }) if who != "corosensei" && who != "may"));
+            }
+        }
+        ops::run(runners, &op_plan, &mut |done, total, what| {
+            progress(&Progress { done, total, what: format!("one operation: {what}") })
+        })
+    } else {
+        Vec::new()
+    };
+    if options.ops_only {
+        return Report {
+            quick: options.quick,
+            op_plan,
+            ops: op_tables,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            tables: Vec::new(),
+            probe: Probe {
+                plan: plan::probe(options.quick),
+                rows: Vec::new(),
+                skipped: Some("--ops-only".into()),
+            },
+            notes: peers.notes,
+            total_s: started.elapsed().as_secs_f64(),
+        };
+    }
     let table_limits =
         Limits { time: Duration::from_secs(if options.quick { 20 } else { 60 }), rss_kb: 1 << 20 };
     let chosen: Vec<&scenarios::Scenario> = SCENARIOS
@@ -250,6 +300,8 @@ pub fn run(options: &Options, progress: &mut dyn FnMut(&Progress)) -> Report {
     progress(&bar);
     Report {
         quick: options.quick,
+        op_plan,
+        ops: op_tables,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         tables,
         probe,

@@ -9,8 +9,10 @@
 //! - **tokio**: `examples/tokio_peer.rs`, an example of the workspace's
 //!   `corolab-benches` package (so `cargo test` never builds tokio), built
 //!   into the shared `target/<profile>/examples/tokio_peer`. `tokio_peer --list` names the
-//!   scenarios it has. A full bench builds it when it is missing and the
-//!   source tree is at hand; a quick bench only looks for it.
+//!   scenarios it has, and `tokio_peer op …` times one operation for the
+//!   per-operation table. A release corolab builds it when it is missing
+//!   and the source tree is at hand (saying so in one line, once); a debug
+//!   corolab only looks for it and names the command.
 //! - **Python**: each `lessons/*/original.py` that speaks the protocol in
 //!   `lessons/README.md`: `--peers` lists what it can run (scenario, variant,
 //!   modules it needs), and `--json --scenario S --variant V` runs one.
@@ -141,6 +143,15 @@ impl Peers {
         peers
     }
 
+    /// The tokio peer's binary, or why there is none.
+    pub fn tokio_exe(&self) -> Result<PathBuf, String> {
+        match &self.tokio {
+            None => Err("peers left out (--no-peers)".into()),
+            Some(Ok((exe, _))) => Ok(exe.clone()),
+            Some(Err(why)) => Err(why.clone()),
+        }
+    }
+
     /// The peers' entries for `scenario`: a runner for each peer that can
     /// run it, a skipped row for each that cannot.
     pub fn for_scenario(&self, scenario: &str) -> Vec<Result<Runner, Row>> {
@@ -201,9 +212,12 @@ fn find_tokio(exe: &Path, build: bool, notes: &mut Vec<String>) -> Result<(PathB
     let found = || candidates.iter().find(|p| p.is_file()).cloned();
     let release = dir.ends_with("release");
     let how = format!("not built: `{}`", build_command(release));
+    // A release corolab (the README's `cargo run --release -- bench`) builds
+    // the peer it is missing; a debug one (tests, `cargo run -- bench`)
+    // names the command instead of starting a long build.
     let path = match found() {
         Some(p) => p,
-        None if build => {
+        None if build && release => {
             build_tokio(release, notes);
             found().ok_or(how)?
         }
@@ -243,6 +257,7 @@ fn build_tokio(release: bool, notes: &mut Vec<String>) {
     if release {
         c.arg("--release");
     }
+    eprintln!("building the tokio peer once, for the tables' tokio rows: {} …", build_command(release));
     let limits = Limits { time: Duration::from_secs(600), rss_kb: 8 << 20 };
     match child::run(c, limits) {
         Ok(run) if run.success() => {

@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 /// Everything as plain text: a table per scenario, the probe, the notes.
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
+    if !report.ops.is_empty() {
+        out += &super::ops::render(&report.ops, &report.op_plan, crate::term::width());
+        out += "\n";
+    }
     for t in &report.tables {
         let _ = writeln!(out, "━━ {} ({}) ━━", t.scenario, t.knobs.describe());
         out += &table::render(&t.rows);
@@ -175,6 +179,8 @@ mod tests {
         ];
         Report {
             quick: true,
+            op_plan: crate::bench::ops::OpPlan { rounds: 1, target_ms: 1 },
+            ops: Vec::new(),
             cores: 2,
             tables: vec![ScenarioTable {
                 scenario: "pingpong".into(),

@@ -33,9 +33,41 @@ pub struct BenchArgs {
     /// Leave out the peers (tokio, the Python originals).
     #[arg(long)]
     no_peers: bool,
+    /// Leave out the per-operation table.
+    #[arg(long, conflicts_with = "ops_only")]
+    no_ops: bool,
+    /// Only the per-operation table (ns per switch, spawn, wake-up, round trip).
+    #[arg(long)]
+    ops_only: bool,
+    /// Child mode: time one operation (switch, spawn, timer, remote, socket) …
+    #[arg(long, hide = true, requires = "who")]
+    op: Option<String>,
+    /// … on this backend or linked peer …
+    #[arg(long, hide = true)]
+    who: Option<String>,
+    /// … in a loop grown until it lasts this long, and print one JSON line.
+    #[arg(long, hide = true, default_value_t = 20)]
+    target_ms: u64,
+}
+
+/// `corolab bench --op OP --who WHO`: one timed loop, one JSON line.
+fn one_op(op: &str, who: &str, target_ms: u64) -> i32 {
+    match bench::workloads::calibrated(op, who, std::time::Duration::from_millis(target_ms)) {
+        Ok(t) => {
+            println!("{}", serde_json::json!({"ok": true, "ns": t.took.as_nanos() as u64, "iters": t.ops}));
+            0
+        }
+        Err(e) => {
+            println!("{}", serde_json::json!({"ok": false, "error": e}));
+            1
+        }
+    }
 }
 
 pub fn bench(args: BenchArgs) -> i32 {
+    if let (Some(op), Some(who)) = (&args.op, &args.who) {
+        return one_op(op, who, args.target_ms);
+    }
     let mut options = match Options::new(args.quick) {
         Ok(o) => o,
         Err(e) => {
@@ -55,6 +87,8 @@ pub fn bench(args: BenchArgs) -> i32 {
     options.n = args.n;
     options.probe_max = args.probe_max;
     options.peers = !args.no_peers;
+    options.ops = !args.no_ops;
+    options.ops_only = args.ops_only;
 
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     if args.json {
@@ -128,6 +162,12 @@ fn command_line(args: &BenchArgs) -> String {
     }
     if args.no_peers {
         s += " --no-peers";
+    }
+    if args.no_ops {
+        s += " --no-ops";
+    }
+    if args.ops_only {
+        s += " --ops-only";
     }
     s
 }

@@ -1,0 +1,611 @@
+//! The operations behind `corolab bench`'s first table, timed inside one
+//! process: what each model's own machinery costs, with nothing else on
+//! the timed path.
+//!
+//! A scenario run (`corolab run pingpong`) narrates: each turn formats
+//! strings, records trace events and checks a list, and that costs far more
+//! than the switch it is about. Here each operation is the bare thing, in a
+//! loop of `n`, timed with one `Instant` around the loop, and the check
+//! (the counts) comes after the clock stops:
+//!
+//! | op | one operation |
+//! | --- | --- |
+//! | `switch` | a round trip: control leaves a task and comes back to it |
+//! | `spawn` | start a task that returns at once, and wait for its result |
+//! | `timer` | one of `n` tasks due at the same instant wakes (first to last wake, over `n - 1`) |
+//! | `remote` | a plain thread asks the runtime to run something and waits for the answer |
+//! | `socket` | 64 bytes there and back over 127.0.0.1, client and server on the same runtime |
+//!
+//! `who` is a corolab backend (`generator`, `greenlet`, `gevent`, `aio`,
+//! `threads-1core`, `threads-2cores`) or a peer that corolab links anyway
+//! (`corosensei`, `may`). tokio's and Python's versions of the same loops
+//! are in `examples/tokio_peer/ops.rs` and `src/bench/ops.py`.
+#![forbid(unsafe_code)]
+
+use crate::aio;
+use crate::generator::Generator;
+use crate::gevent::{self, may as gmay};
+use crate::greenlet::{Greenlet, Value};
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+/// What one timed loop took, over how many operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timed {
+    /// Wall time of the timed loop alone.
+    pub took: Duration,
+    /// Operations in it.
+    pub ops: u64,
+}
+
+impl Timed {
+    /// Nanoseconds per operation.
+    pub fn ns_per_op(&self) -> f64 {
+        self.took.as_nanos() as f64 / self.ops.max(1) as f64
+    }
+}
+
+/// The operations, in the order the table shows them.
+pub const OPS: [&str; 5] = ["switch", "spawn", "timer", "remote", "socket"];
+
+/// Who can run `op` in this process (corolab's backends, then the peers
+/// corolab links).
+pub fn who_runs(op: &str) -> &'static [&'static str] {
+    match op {
+        "switch" => &[
+            "generator",
+            "greenlet",
+            "gevent",
+            "aio",
+            "threads-1core",
+            "threads-2cores",
+            "corosensei",
+            "may",
+        ],
+        "spawn" => &["generator", "greenlet", "gevent", "aio", "threads", "corosensei", "may"],
+        "timer" => &["gevent", "aio", "threads", "may"],
+        "remote" => &["aio", "may"],
+        "socket" => &["gevent", "aio", "threads", "may"],
+        _ => &[],
+    }
+}
+
+/// How many tasks the `timer` op puts on one deadline (threads get fewer:
+/// each is an OS thread with its own stack).
+pub fn timer_tasks(who: &str) -> u64 {
+    if who.starts_with("threads") { 1_000 } else { 10_000 }
+}
+
+/// Runs `op` on `who` with `n` operations (for `timer`, `n` tasks).
+pub fn run(op: &str, who: &str, n: u64) -> Result<Timed, String> {
+    let n = n.max(2);
+    match (op, who) {
+        ("switch", "corosensei") => Ok(switch_corosensei(n)),
+        ("switch", "generator") => switch_generator(n),
+        ("switch", "greenlet") => switch_greenlet(n),
+        ("switch", "gevent") => switch_gevent(n),
+        ("switch", "may") => switch_may(n),
+        ("switch", "aio") => switch_aio(n),
+        ("switch", "threads-1core") => switch_threads(n, [0, 0]),
+        ("switch", "threads-2cores") => switch_threads(n, [0, 1]),
+        ("spawn", "corosensei") => Ok(spawn_corosensei(n)),
+        ("spawn", "generator") => spawn_generator(n),
+        ("spawn", "greenlet") => spawn_greenlet(n),
+        ("spawn", "gevent") => spawn_gevent(n),
+        ("spawn", "may") => spawn_may(n),
+        ("spawn", "aio") => spawn_aio(n),
+        ("spawn", "threads") => spawn_threads(n),
+        ("timer", "gevent") => timer_gevent(n),
+        ("timer", "may") => timer_may(n),
+        ("timer", "threads") => timer_threads(n),
+        ("timer", "aio") => timer_aio(n),
+        ("remote", "aio") => remote_aio(n),
+        ("remote", "may") => remote_may(n),
+        ("socket", "aio") => socket_aio(n),
+        ("socket", "gevent") => socket_gevent(n),
+        ("socket", "may") => socket_may(n),
+        ("socket", "threads") => socket_threads(n),
+        _ => Err(format!("{who} has no {op} operation")),
+    }
+}
+
+/// Runs `op` on `who` with more operations each time until the timed loop
+/// lasts at least `target`, and returns that last loop: the clock's own
+/// cost (tens of ns) stays far below the loop's. `timer` runs once, at
+/// [`timer_tasks`].
+pub fn calibrated(op: &str, who: &str, target: Duration) -> Result<Timed, String> {
+    if op == "timer" {
+        return run(op, who, timer_tasks(who));
+    }
+    let mut n = 64;
+    loop {
+        let timed = run(op, who, n)?;
+        if timed.took >= target || n >= 1 << 30 {
+            return Ok(timed);
+        }
+        // Aim a little past the target from what this loop took.
+        let scale = target.as_secs_f64() * 1.2 / timed.took.as_secs_f64().max(1e-9);
+        n = (n as f64 * scale.clamp(2.0, 100.0)) as u64;
+    }
+}
+
+fn unit() -> Value {
+    Box::new(())
+}
+
+fn checked(took: Duration, ops: u64, done: u64) -> Result<Timed, String> {
+    if done == ops { Ok(Timed { took, ops }) } else { Err(format!("{done} of {ops} operations happened")) }
+}
+
+fn configure_may() -> Result<(), String> {
+    // One worker, like one gevent hub or one aio loop.
+    gmay::configure(Some(1)).map(|_| ()).map_err(|e| e.to_string())
+}
+
+// ---- switch -----------------------------------------------------------
+
+fn switch_corosensei(n: u64) -> Timed {
+    let mut co: corosensei::Coroutine<(), (), ()> = corosensei::Coroutine::new(|yielder, ()| {
+        loop {
+            yielder.suspend(());
+        }
+    });
+    co.resume(());
+    let started = Instant::now();
+    for _ in 0..n {
+        black_box(co.resume(()).as_yield().is_some());
+    }
+    Timed { took: started.elapsed(), ops: n }
+}
+
+fn switch_generator(n: u64) -> Result<Timed, String> {
+    let g: Generator<(), (), ()> = Generator::new(|co, ()| while co.yield_(()).is_ok() {});
+    g.send(()).map_err(|e| format!("{e:?}"))?;
+    let mut done = 0;
+    let started = Instant::now();
+    for _ in 0..n {
+        done += u64::from(black_box(g.send(()).is_ok()));
+    }
+    checked(started.elapsed(), n, done)
+}
+
+fn switch_greenlet(n: u64) -> Result<Timed, String> {
+    let g = Greenlet::new(|_| {
+        let main = Greenlet::current().parent().expect("a child greenlet has a parent");
+        while main.switch(unit()).is_ok() {}
+        unit()
+    });
+    g.switch(unit()).map_err(|e| format!("{e:?}"))?;
+    let mut done = 0;
+    let started = Instant::now();
+    for _ in 0..n {
+        done += u64::from(black_box(g.switch(unit()).is_ok()));
+    }
+    checked(started.elapsed(), n, done)
+}
+
+fn switch_gevent(n: u64) -> Result<Timed, String> {
+    let timed = gevent::spawn(move || {
+        let started = Instant::now();
+        for _ in 0..n {
+            gevent::sleep(Duration::ZERO);
+        }
+        started.elapsed()
+    });
+    let other = gevent::spawn(move || (0..n).for_each(|_| gevent::sleep(Duration::ZERO)));
+    let took = timed.join().map_err(|e| e.to_string())?;
+    other.join().map_err(|e| e.to_string())?;
+    Ok(Timed { took, ops: n })
+}
+
+fn switch_may(n: u64) -> Result<Timed, String> {
+    configure_may()?;
+    let timed = gmay::spawn(move || {
+        let started = Instant::now();
+        for _ in 0..n {
+            may::coroutine::yield_now();
+        }
+        started.elapsed()
+    });
+    let other = gmay::spawn(move || (0..n).for_each(|_| may::coroutine::yield_now()));
+    let took = timed.join().map_err(|e| e.to_string())?;
+    other.join().map_err(|e| e.to_string())?;
+    Ok(Timed { took, ops: n })
+}
+
+fn switch_aio(n: u64) -> Result<Timed, String> {
+    aio::run(async move {
+        let timed = aio::spawn(async move {
+            let started = Instant::now();
+            for _ in 0..n {
+                aio::yield_now().await;
+            }
+            started.elapsed()
+        });
+        let other = aio::spawn(async move {
+            for _ in 0..n {
+                aio::yield_now().await;
+            }
+        });
+        let took = timed.await.map_err(|e| e.to_string())?;
+        other.await.map_err(|e| e.to_string())?;
+        Ok(Timed { took, ops: n })
+    })
+}
+
+/// A hand-off between two OS threads over channels, the threads pinned to
+/// `cores` (the same core twice: each hand-off is a context switch on one
+/// core; two cores: a wake-up across cores).
+fn switch_threads(n: u64, cores: [usize; 2]) -> Result<Timed, String> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores.iter().any(|&c| c >= cpus) {
+        return Err(format!("this machine has {cpus} core(s): no hand-off across cores"));
+    }
+    let (mine, theirs) = (core_affinity::CoreId { id: cores[0] }, core_affinity::CoreId { id: cores[1] });
+    let (to_echo, echo_rx) = crossbeam_channel::bounded::<u64>(1);
+    let (echo_tx, back) = crossbeam_channel::bounded::<u64>(1);
+    let echo = std::thread::spawn(move || {
+        core_affinity::set_for_current(theirs);
+        let mut seen = 0;
+        while let Ok(x) = echo_rx.recv() {
+            seen += 1;
+            if echo_tx.send(x).is_err() {
+                break;
+            }
+        }
+        seen
+    });
+    if !core_affinity::set_for_current(mine) {
+        return Err(format!("could not pin a thread to core {}", cores[0]));
+    }
+    let mut done = 0;
+    let started = Instant::now();
+    for i in 0..n {
+        to_echo.send(i).map_err(|e| e.to_string())?;
+        done += u64::from(back.recv().map_err(|e| e.to_string())? == i);
+    }
+    let took = started.elapsed();
+    drop(to_echo);
+    let seen = echo.join().map_err(|_| "the echo thread panicked".to_string())?;
+    checked(took, n, done.min(seen))
+}
+
+// ---- spawn ------------------------------------------------------------
+
+fn spawn_corosensei(n: u64) -> Timed {
+    let started = Instant::now();
+    for i in 0..n {
+        let mut co: corosensei::Coroutine<(), (), u64> =
+            corosensei::Coroutine::new(move |_, ()| black_box(i));
+        black_box(co.resume(()).as_return());
+    }
+    Timed { took: started.elapsed(), ops: n }
+}
+
+fn spawn_generator(n: u64) -> Result<Timed, String> {
+    let mut done = 0;
+    let started = Instant::now();
+    for i in 0..n {
+        let g: Generator<(), (), u64> = Generator::new(move |_, ()| black_box(i));
+        done += u64::from(matches!(g.send(()), Ok(crate::generator::Step::Returned(r)) if r == i));
+    }
+    checked(started.elapsed(), n, done)
+}
+
+fn spawn_greenlet(n: u64) -> Result<Timed, String> {
+    let mut done = 0;
+    let started = Instant::now();
+    for i in 0..n {
+        let g = Greenlet::new(move |_| Box::new(black_box(i)) as Value);
+        let back = g.switch(unit()).map_err(|e| format!("{e:?}"))?;
+        done += u64::from(back.downcast_ref::<u64>() == Some(&i));
+    }
+    checked(started.elapsed(), n, done)
+}
+
+fn spawn_gevent(n: u64) -> Result<Timed, String> {
+    let mut done = 0;
+    let started = Instant::now();
+    for i in 0..n {
+        done += u64::from(gevent::spawn(move || black_box(i)).join().map_err(|e| e.to_string())? == i);
+    }
+    checked(started.elapsed(), n, done)
+}
+
+/// From inside a coroutine, as gevent's and aio's spawns are timed (a
+/// plain thread joining would time a wake-up across threads instead).
+fn spawn_may(n: u64) -> Result<Timed, String> {
+    configure_may()?;
+    let outer = gmay::spawn(move || {
+        let mut done = 0;
+        let started = Instant::now();
+        for i in 0..n {
+            done += u64::from(gmay::spawn(move || black_box(i)).join().map_err(|e| e.to_string())? == i);
+        }
+        checked(started.elapsed(), n, done)
+    });
+    outer.join().map_err(|e| e.to_string())?
+}
+
+fn spawn_aio(n: u64) -> Result<Timed, String> {
+    aio::run(async move {
+        let mut done = 0;
+        let started = Instant::now();
+        for i in 0..n {
+            done += u64::from(aio::spawn(async move { black_box(i) }).await.map_err(|e| e.to_string())? == i);
+        }
+        checked(started.elapsed(), n, done)
+    })
+}
+
+fn spawn_threads(n: u64) -> Result<Timed, String> {
+    let mut done = 0;
+    let started = Instant::now();
+    for i in 0..n {
+        let back = std::thread::spawn(move || black_box(i)).join();
+        done += u64::from(back.map_err(|_| "a thread panicked".to_string())? == i);
+    }
+    checked(started.elapsed(), n, done)
+}
+
+// ---- timer ------------------------------------------------------------
+
+/// How far ahead the shared deadline is: time to start every task first.
+const TIMER_LEAD: Duration = Duration::from_millis(150);
+
+/// `n` gevent tasks sleep until one deadline.
+fn timer_gevent(n: u64) -> Result<Timed, String> {
+    let deadline = Instant::now() + TIMER_LEAD;
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            gevent::spawn(move || {
+                gevent::sleep(deadline.saturating_duration_since(Instant::now()));
+                Instant::now()
+            })
+        })
+        .collect();
+    started_in_time(deadline)?;
+    let woke: Result<Vec<Instant>, String> =
+        tasks.into_iter().map(|t| t.join().map_err(|e| e.to_string())).collect();
+    spread(&woke?, deadline)
+}
+
+/// `n` may coroutines (one worker) sleep until one deadline.
+fn timer_may(n: u64) -> Result<Timed, String> {
+    configure_may()?;
+    let deadline = Instant::now() + TIMER_LEAD;
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            gmay::spawn(move || {
+                gmay::sleep(deadline.saturating_duration_since(Instant::now()));
+                Instant::now()
+            })
+        })
+        .collect();
+    started_in_time(deadline)?;
+    let woke: Result<Vec<Instant>, String> =
+        tasks.into_iter().map(|t| t.join().map_err(|e| e.to_string())).collect();
+    spread(&woke?, deadline)
+}
+
+/// `n` OS threads sleep until one deadline.
+fn timer_threads(n: u64) -> Result<Timed, String> {
+    let deadline = Instant::now() + TIMER_LEAD;
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            std::thread::spawn(move || {
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                Instant::now()
+            })
+        })
+        .collect();
+    started_in_time(deadline)?;
+    let woke: Result<Vec<Instant>, String> =
+        tasks.into_iter().map(|t| t.join().map_err(|_| "a thread panicked".to_string())).collect();
+    spread(&woke?, deadline)
+}
+
+fn timer_aio(n: u64) -> Result<Timed, String> {
+    aio::run(async move {
+        let deadline = Instant::now() + TIMER_LEAD;
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                aio::spawn(async move {
+                    aio::sleep_until(deadline).await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        started_in_time(deadline)?;
+        let mut woke = Vec::with_capacity(n as usize);
+        for t in tasks {
+            woke.push(t.await.map_err(|e| e.to_string())?);
+        }
+        spread(&woke, deadline)
+    })
+}
+
+/// An error when starting the tasks took so long that some may have
+/// started after the deadline (their wakes would not be timer wakes).
+fn started_in_time(deadline: Instant) -> Result<(), String> {
+    if Instant::now() + Duration::from_millis(10) > deadline {
+        return Err(format!("starting the tasks took longer than {} ms", TIMER_LEAD.as_millis()));
+    }
+    Ok(())
+}
+
+/// First wake to last, over the wakes after the first; an error when a task
+/// woke before its deadline.
+fn spread(woke: &[Instant], deadline: Instant) -> Result<Timed, String> {
+    let first = woke.iter().min().copied().ok_or("no task woke")?;
+    let last = woke.iter().max().copied().ok_or("no task woke")?;
+    if first < deadline {
+        return Err("a task woke before its deadline".into());
+    }
+    Ok(Timed { took: last - first, ops: woke.len() as u64 - 1 })
+}
+
+// ---- remote -----------------------------------------------------------
+
+fn remote_aio(n: u64) -> Result<Timed, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let lp = aio::EventLoop::new();
+        let _ = tx.send(lp.handle());
+        lp.run_forever();
+    });
+    let handle = rx.recv().map_err(|_| "the loop did not start".to_string())?;
+    let mut done = 0;
+    let started = Instant::now();
+    for i in 0..n {
+        let back = handle.spawn_threadsafe(async move { black_box(i) }).wait();
+        done += u64::from(back.map_err(|e| e.to_string())? == i);
+    }
+    let took = started.elapsed();
+    handle.stop().map_err(|e| e.to_string())?;
+    thread.join().map_err(|_| "the loop's thread panicked".to_string())?;
+    checked(took, n, done)
+}
+
+fn remote_may(n: u64) -> Result<Timed, String> {
+    configure_may()?;
+    let (to_may, may_rx) = gmay::channel::<u64>();
+    let (may_tx, back) = std::sync::mpsc::channel::<u64>();
+    let echo = gmay::spawn(move || {
+        while let Ok(x) = may_rx.recv() {
+            if may_tx.send(x).is_err() {
+                break;
+            }
+        }
+    });
+    let mut done = 0;
+    let started = Instant::now();
+    for i in 0..n {
+        to_may.send(i).map_err(|e| e.to_string())?;
+        done += u64::from(back.recv().map_err(|e| e.to_string())? == i);
+    }
+    let took = started.elapsed();
+    drop(to_may);
+    echo.join().map_err(|e| e.to_string())?;
+    checked(took, n, done)
+}
+
+// ---- socket -----------------------------------------------------------
+
+/// What the client sends each time.
+const MESSAGE: [u8; 64] = [b'x'; 64];
+
+/// The client's timed loop over any blocking-style stream.
+fn echo_client(mut s: impl Read + Write, n: u64) -> std::io::Result<Timed> {
+    let mut back = [0u8; 64];
+    let mut done = 0;
+    let started = Instant::now();
+    for _ in 0..n {
+        s.write_all(&MESSAGE)?;
+        s.read_exact(&mut back)?;
+        done += u64::from(back == MESSAGE);
+    }
+    let took = started.elapsed();
+    checked(took, n, done).map_err(std::io::Error::other)
+}
+
+/// The server side: echo until the client closes.
+fn echo_server(mut s: impl Read + Write) -> std::io::Result<()> {
+    let mut buf = [0u8; 4096];
+    loop {
+        let got = s.read(&mut buf)?;
+        if got == 0 {
+            return Ok(());
+        }
+        s.write_all(&buf[..got])?;
+    }
+}
+
+fn socket_threads(n: u64) -> Result<Timed, String> {
+    let e = |e: std::io::Error| e.to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(e)?;
+    let addr = listener.local_addr().map_err(e)?;
+    let server = std::thread::spawn(move || {
+        let (s, _) = listener.accept()?;
+        s.set_nodelay(true)?;
+        echo_server(s)
+    });
+    let client = std::net::TcpStream::connect(addr).map_err(e)?;
+    client.set_nodelay(true).map_err(e)?;
+    let timed = echo_client(&client, n).map_err(e)?;
+    drop(client);
+    server.join().map_err(|_| "the server thread panicked".to_string())?.map_err(e)?;
+    Ok(timed)
+}
+
+fn socket_gevent(n: u64) -> Result<Timed, String> {
+    let e = |e: std::io::Error| e.to_string();
+    let listener = gevent::net::TcpListener::bind("127.0.0.1:0").map_err(e)?;
+    let addr = listener.local_addr().map_err(e)?;
+    let server = gevent::spawn(move || {
+        let (s, _) = listener.accept()?;
+        s.set_nodelay(true)?;
+        echo_server(s)
+    });
+    let client = gevent::spawn(move || {
+        let s = gevent::net::TcpStream::connect(addr)?;
+        s.set_nodelay(true)?;
+        echo_client(&s, n)
+    });
+    let timed = client.join().map_err(|e| e.to_string())?.map_err(e)?;
+    server.join().map_err(|e| e.to_string())?.map_err(e)?;
+    Ok(timed)
+}
+
+fn socket_may(n: u64) -> Result<Timed, String> {
+    configure_may()?;
+    let e = |e: std::io::Error| e.to_string();
+    let listener = may::net::TcpListener::bind("127.0.0.1:0").map_err(e)?;
+    let addr = listener.local_addr().map_err(e)?;
+    let server = gmay::spawn(move || {
+        let (s, _) = listener.accept()?;
+        s.set_nodelay(true)?;
+        echo_server(s)
+    });
+    let client = gmay::spawn(move || {
+        let s = may::net::TcpStream::connect(addr)?;
+        s.set_nodelay(true)?;
+        echo_client(s, n)
+    });
+    let timed = client.join().map_err(|e| e.to_string())?.map_err(e)?;
+    server.join().map_err(|e| e.to_string())?.map_err(e)?;
+    Ok(timed)
+}
+
+fn socket_aio(n: u64) -> Result<Timed, String> {
+    let e = |e: std::io::Error| e.to_string();
+    aio::run(async move {
+        let listener = aio::TcpListener::bind("127.0.0.1:0").await.map_err(e)?;
+        let addr = listener.local_addr().map_err(e)?;
+        let server = aio::spawn(async move {
+            let (s, _) = listener.accept().await?;
+            let mut buf = [0u8; 4096];
+            loop {
+                let got = s.read(&mut buf).await?;
+                if got == 0 {
+                    return Ok::<(), std::io::Error>(());
+                }
+                s.write_all(&buf[..got]).await?;
+            }
+        });
+        let client = aio::TcpStream::connect(addr).await.map_err(e)?;
+        let mut back = [0u8; 64];
+        let mut done = 0;
+        let started = Instant::now();
+        for _ in 0..n {
+            client.write_all(&MESSAGE).await.map_err(e)?;
+            client.read_exact(&mut back).await.map_err(e)?;
+            done += u64::from(back == MESSAGE);
+        }
+        let took = started.elapsed();
+        client.close().await.map_err(e)?;
+        server.await.map_err(|e| e.to_string())?.map_err(e)?;
+        checked(took, n, done)
+    })
+}
