@@ -152,6 +152,10 @@ pub struct Probe {
 pub struct Report {
     /// Whether it was a quick run.
     pub quick: bool,
+    /// `/proc/loadavg`'s three load averages when the run started.
+    pub load_start: String,
+    /// The same when it ended: how busy the machine was.
+    pub load_end: String,
     /// How the per-operation table was run.
     pub op_plan: ops::OpPlan,
     /// The per-operation table, one per operation (empty when not run).
@@ -182,6 +186,7 @@ pub struct Progress {
 /// Runs the bench, calling `progress` before each child.
 pub fn run(options: &Options, progress: &mut dyn FnMut(&Progress)) -> Report {
     let started = std::time::Instant::now();
+    let load_start = load_average();
     let peers =
         if options.peers { Peers::discover(&options.exe, &options.lessons, true) } else { Peers::none() };
     // A run with `--n` (a test's tiny sizes) gets one short round.
@@ -206,6 +211,8 @@ pub fn run(options: &Options, progress: &mut dyn FnMut(&Progress)) -> Report {
     if options.ops_only {
         return Report {
             quick: options.quick,
+            load_start,
+            load_end: load_average(),
             op_plan,
             ops: op_tables,
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -300,6 +307,8 @@ pub fn run(options: &Options, progress: &mut dyn FnMut(&Progress)) -> Report {
     progress(&bar);
     Report {
         quick: options.quick,
+        load_start,
+        load_end: load_average(),
         op_plan,
         ops: op_tables,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -308,6 +317,13 @@ pub fn run(options: &Options, progress: &mut dyn FnMut(&Progress)) -> Report {
         notes: peers.notes,
         total_s: started.elapsed().as_secs_f64(),
     }
+}
+
+/// The 1, 5 and 15 minute load averages, `?` where the kernel does not say.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let parts: Vec<&str> = text.split_whitespace().take(3).collect();
+    if parts.len() == 3 { parts.join(" ") } else { "?".into() }
 }
 
 /// The runners the probe tries: the probed scenario's backends that are not

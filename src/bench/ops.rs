@@ -426,6 +426,18 @@ pub fn render(tables: &[OpTable], plan: &OpPlan, width: usize) -> String {
     out
 }
 
+/// The tables for `summary.md`: the same text, at 80 columns, in a code
+/// block (the book shows it as the terminal does).
+pub fn markdown(tables: &[OpTable], plan: &OpPlan) -> String {
+    format!(
+        "### One operation\n\nEach figure is the median of {} rounds of a loop timed inside a fresh \
+         process (the loop grown to last {} ms), the rows taking turns.\n\n```text\n{}```\n\n",
+        plan.rounds,
+        plan.target_ms,
+        render(tables, plan, 80)
+    )
+}
+
 /// `label  reason`, the reason wrapped under itself rather than cut.
 fn wrapped(label: &str, reason: &str, width: usize) -> String {
     let indent = label.chars().count() + 2;

@@ -9,26 +9,34 @@ use std::path::{Path, PathBuf};
 
 /// Everything as plain text: a table per scenario, the probe, the notes.
 pub fn text(report: &Report) -> String {
+    let width = crate::term::width();
     let mut out = String::new();
     if !report.ops.is_empty() {
-        out += &super::ops::render(&report.ops, &report.op_plan, crate::term::width());
+        out += &super::ops::render(&report.ops, &report.op_plan, width);
         out += "\n";
     }
     for t in &report.tables {
-        let _ = writeln!(out, "━━ {} ({}) ━━", t.scenario, t.knobs.describe());
-        out += &table::render(&t.rows);
+        let _ =
+            writeln!(out, "{}", shorten(&format!("━━ {} ({}) ━━", t.scenario, t.knobs.describe()), width));
+        out += &table::render_in(&t.rows, width);
         out += "\n";
     }
-    let _ = writeln!(out, "━━ scale: {} ━━", probe_heading(&report.probe));
-    out += &probe_text(&report.probe);
-    for note in &report.notes {
-        let _ = writeln!(out, "note: {note}");
+    if !report.tables.is_empty() {
+        let _ =
+            writeln!(out, "{}", shorten(&format!("━━ scale: {} ━━", probe_heading(&report.probe)), width));
+        out += &probe_text(&report.probe, width);
     }
-    let _ = writeln!(
-        out,
-        "\n×best: how many times the best row's figure (1.00× is the best; bigger is worse). {} cores, {:.0} s in all.",
-        report.cores, report.total_s
-    );
+    let lines =
+        |text: &str| -> String { super::ops::wrap(text, width).iter().map(|l| format!("{l}\n")).collect() };
+    for note in &report.notes {
+        out += &lines(&format!("note: {note}"));
+    }
+    out += "\n";
+    out += &lines(&format!(
+        "×best: how many times the best row's figure (1.00× is the best; bigger is worse). {} cores \
+         (load average {} at the start, {} at the end), {:.0} s in all.",
+        report.cores, report.load_start, report.load_end, report.total_s
+    ));
     out
 }
 
@@ -52,7 +60,7 @@ fn probe_cells(p: &Probe) -> Vec<[String; 4]> {
                 if r.peer { format!("{} (peer)", r.label) } else { r.label.clone() },
                 r.largest().map_or("none".into(), |n| table::count(n as f64)),
                 r.bytes_per_task.map_or("—".into(), |b| format!("{b:.0} B")),
-                r.stopped.as_deref().map_or("reached the last step".into(), |s| shorten(s, 100)),
+                r.stopped.as_deref().map_or("reached the last step".into(), String::from),
             ]
         })
         .collect()
@@ -68,7 +76,7 @@ pub fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-fn probe_text(p: &Probe) -> String {
+fn probe_text(p: &Probe, width: usize) -> String {
     if let Some(why) = &p.skipped {
         return format!("skipped: {why}\n\n");
     }
@@ -80,18 +88,27 @@ fn probe_text(p: &Probe) -> String {
             *w = (*w).max(c.chars().count());
         }
     }
+    // The reason column wraps under itself when the line would pass `width`.
+    widths[3] = 0;
+    let indent = widths[..3].iter().sum::<usize>() + 6;
+    let room = width.saturating_sub(indent).max(20);
     let mut out = String::new();
     for row in std::iter::once(&header).chain(&cells) {
-        let line: Vec<String> = row
+        let line: Vec<String> = row[..3]
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let fill = " ".repeat(widths[i] - c.chars().count());
-                if i == 0 || i == 3 { format!("{c}{fill}") } else { format!("{fill}{c}") }
+                if i == 0 { format!("{c}{fill}") } else { format!("{fill}{c}") }
             })
             .collect();
-        out += line.join("  ").trim_end();
+        let reason = super::ops::wrap(&row[3], room);
+        let first = reason.first().cloned().unwrap_or_default();
+        out += format!("{}  {first}", line.join("  ")).trim_end();
         out += "\n";
+        for more in reason.iter().skip(1) {
+            out += &format!("{}{more}\n", " ".repeat(indent));
+        }
     }
     out + "\n"
 }
@@ -112,10 +129,22 @@ pub fn markdown(report: &Report, command: &str) -> String {
          Rows marked (peer) are programs written with other runtimes, measured in the same run.\n",
         report.cores, report.total_s
     );
+    let _ = writeln!(
+        out,
+        "The machine's load average when the run started (1, 5, 15 minutes): {}; when it ended: {}. \
+         A load above its {} cores means other processes shared them.\n",
+        report.load_start, report.load_end, report.cores
+    );
+    if !report.ops.is_empty() {
+        out += &super::ops::markdown(&report.ops, &report.op_plan);
+    }
     for t in &report.tables {
         let _ = writeln!(out, "### {}\n\n{} ({}).\n", t.scenario, t.summary, t.knobs.describe());
         out += &table::markdown(&t.rows);
         let _ = writeln!(out, "\n![{} chart]({})\n", t.scenario, chart_name(&t.scenario));
+    }
+    if report.tables.is_empty() {
+        return out;
     }
     let _ = writeln!(out, "### Scale\n\n{}.\n", capitalise(&probe_heading(&report.probe)));
     out += "Memory per task counts what is alive at once: a runner slower to start n tasks than the sleep \
@@ -179,6 +208,8 @@ mod tests {
         ];
         Report {
             quick: true,
+            load_start: "0.5 0.5 0.5".into(),
+            load_end: "0.5 0.5 0.5".into(),
             op_plan: crate::bench::ops::OpPlan { rounds: 1, target_ms: 1 },
             ops: Vec::new(),
             cores: 2,

@@ -161,12 +161,30 @@ pub fn cells(row: &Row, ratios: Option<Ratios>) -> Result<[String; 7], String> {
 
 const HEADER: [&str; 7] = ["", "wall time", "×best", "throughput", "×best", "peak memory", "×best"];
 
-/// The table as aligned plain text.
+/// The table as aligned plain text, as wide as it needs.
 pub fn render(rows: &[Row]) -> String {
+    render_in(rows, usize::MAX)
+}
+
+/// The table as aligned plain text in `width` columns: when the whole
+/// table is wider, the throughput's ×best column goes (it repeats the wall
+/// time's when both measure the same work), and a skipped or failed row's
+/// reason wraps under itself rather than being cut.
+pub fn render_in(rows: &[Row], width: usize) -> String {
+    let full = render_columns(rows, &[0, 1, 2, 3, 4, 5, 6], width);
+    if full.lines().all(|l| l.chars().count() <= width) {
+        return full;
+    }
+    render_columns(rows, &[0, 1, 2, 3, 5, 6], width)
+}
+
+fn render_columns(rows: &[Row], keep: &[usize], width: usize) -> String {
     let ratios = ratios(rows);
-    let lines: Vec<Result<[String; 7], String>> =
-        rows.iter().zip(&ratios).map(|(row, r)| cells(row, *r)).collect();
-    let mut widths = HEADER.map(|h| h.chars().count());
+    let pick = |cells: [String; 7]| -> Vec<String> { keep.iter().map(|&i| cells[i].clone()).collect() };
+    let lines: Vec<Result<Vec<String>, String>> =
+        rows.iter().zip(&ratios).map(|(row, r)| cells(row, *r).map(pick)).collect();
+    let header = pick(HEADER.map(String::from));
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for line in &lines {
         match line {
             Ok(cells) => {
@@ -188,13 +206,22 @@ pub fn render(rows: &[Row]) -> String {
         let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| pad(c, widths[i], i == 0)).collect();
         parts.join("  ").trim_end().to_string() + "\n"
     };
-    let mut out = join(&HEADER.map(String::from));
+    let mut out = join(&header);
+    let room = width.saturating_sub(widths[0] + 2).max(20);
     for line in lines {
         match line {
             Ok(cells) => out += &join(&cells),
             Err(text) => {
                 let (label, reason) = text.split_once('\t').unwrap_or((&text, ""));
-                out += &format!("{}  {reason}\n", pad(label, widths[0], true));
+                let reason = if width == usize::MAX {
+                    vec![reason.to_string()]
+                } else {
+                    super::ops::wrap(reason, room)
+                };
+                for (i, part) in reason.iter().enumerate() {
+                    let lead = if i == 0 { pad(label, widths[0], true) } else { " ".repeat(widths[0]) };
+                    out += &format!("{lead}  {part}\n");
+                }
             }
         }
     }
@@ -281,6 +308,23 @@ mod tests {
         assert!(md.contains("| greenlet | 10.0 ms | 1.00× |"));
         assert!(md.contains("- **gevent**: FAILED: timed out after 5 s"));
         assert!(md.contains("- **python gevent (peer)**: skipped: pip install greenlet gevent"));
+    }
+
+    #[test]
+    fn at_80_columns_every_line_fits_and_reasons_wrap_whole() {
+        let mut rows = rows();
+        rows.push(Row::measured(
+            "python generators",
+            true,
+            Figures { wall_ms: 1234.5, per_second: Some(3.05e6), unit: "turns".into(), peak_rss_kb: 20_000 },
+        ));
+        let reason = "greenlet not importable; `pip install gevent greenlet` to add this row";
+        rows.push(Row::skipped("python greenlet", true, reason));
+        let text = render_in(&rows, 80);
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(text.contains("3.05M turns/s"));
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert!(reason.split_whitespace().all(|w| words.contains(&w)), "{text}");
     }
 
     #[test]
