@@ -166,7 +166,8 @@ pub async fn wait<T: 'static>(
 /// use std::time::Duration;
 ///
 /// aio::run(async {
-///     let tasks: Vec<_> = [30u64, 10, 20]
+///     // Far apart, so a loaded machine cannot make two due at once.
+///     let tasks: Vec<_> = [300u64, 100, 200]
 ///         .into_iter()
 ///         .map(|ms| aio::spawn(async move { aio::sleep(Duration::from_millis(ms)).await; ms }))
 ///         .collect();
@@ -175,7 +176,7 @@ pub async fn wait<T: 'static>(
 ///     while let Some(result) = finished.next().await {
 ///         order.push(result.unwrap());
 ///     }
-///     assert_eq!(order, [10, 20, 30]);
+///     assert_eq!(order, [100, 200, 300]);
 /// });
 /// ```
 pub fn as_completed<I, F>(futures: I) -> AsCompleted<F>

@@ -51,7 +51,10 @@ pub enum Axis {
 }
 
 /// A stretch in one state at least this long makes time the point.
-pub const LONG_STRETCH: Duration = Duration::from_millis(5);
+// 20 ms: longer than the time slice a loaded machine takes from a thread
+// (a preempted switch must not turn pingpong into a time axis), shorter
+// than the blocking calls and computations the scenarios make.
+pub const LONG_STRETCH: Duration = Duration::from_millis(20);
 
 /// A lead-in before the first event at least this long is mentioned in the
 /// legend.

@@ -66,7 +66,9 @@ fn sleepers_wake_in_deadline_order() {
     run(async {
         let log = Rc::new(RefCell::new(Vec::new()));
         let t0 = Instant::now();
-        let tasks: Vec<_> = [40u64, 10, 30, 20]
+        // 100 ms apart: a task first polled after its deadline finishes at
+        // once, in spawn order, so a stall must not pass two deadlines.
+        let tasks: Vec<_> = [400u64, 100, 300, 200]
             .into_iter()
             .map(|d| {
                 let log = log.clone();
@@ -77,7 +79,7 @@ fn sleepers_wake_in_deadline_order() {
             })
             .collect();
         aio::gather(tasks).await.unwrap();
-        assert_eq!(*log.borrow(), [10, 20, 30, 40]);
+        assert_eq!(*log.borrow(), [100, 200, 300, 400]);
     });
 }
 
