@@ -74,6 +74,7 @@ pub mod greenlet;
 // servers
 pub mod echo;
 pub mod http;
+pub mod redis;
 pub mod server;
 
 // scenarios
