@@ -46,6 +46,8 @@ pub enum Service {
     Echo,
     /// The HTTP server: `/`, `/hello/{name}`, `/data`, `?delay_ms=N`.
     Http,
+    /// A mini-redis: strings, hashes, lists and a blocking BRPOP.
+    Redis,
 }
 
 impl Service {
@@ -54,6 +56,7 @@ impl Service {
         match self {
             Service::Echo => corolab::echo::BACKENDS,
             Service::Http => corolab::http::server::BACKENDS,
+            Service::Redis => corolab::redis::server::BACKENDS,
         }
     }
 
@@ -61,6 +64,7 @@ impl Service {
         match self {
             Service::Echo => "echo",
             Service::Http => "http",
+            Service::Redis => "redis",
         }
     }
 
@@ -73,6 +77,7 @@ impl Service {
         match self {
             Service::Echo => corolab::echo::spawn(backend, addr, config),
             Service::Http => corolab::http::server::spawn(backend, addr, config),
+            Service::Redis => corolab::redis::server::spawn(backend, addr, config),
         }
     }
 }
@@ -110,6 +115,9 @@ pub fn serve(args: ServeArgs) -> i32 {
     if service == Service::Http {
         println!("  try: curl -v http://{}/hello/world", server.addr());
     }
+    if service == Service::Redis {
+        println!("  try: redis-cli -p {} ping", server.addr().port());
+    }
     let signal = signals.forever().next().unwrap_or(SIGINT);
     println!("{}: stopping", if signal == SIGTERM { "SIGTERM" } else { "SIGINT" });
     match server.stop() {
@@ -130,6 +138,7 @@ fn fail(message: String) -> i32 {
 fn report(service: Service, s: &Summary) -> String {
     let what = match service {
         Service::Http => plural(s.requests, "request"),
+        Service::Redis => plural(s.requests, "command"),
         Service::Echo => plural(s.bytes, "byte"),
     };
     let mut line = format!("stopped: served {what} on {}", plural(s.connections, "connection"));

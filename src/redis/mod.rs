@@ -26,6 +26,7 @@
 pub mod client;
 pub mod command;
 pub mod resp;
+pub mod server;
 pub mod session;
 pub mod store;
 
