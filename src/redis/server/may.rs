@@ -10,7 +10,10 @@ use may::sync::{Condvar, Mutex};
 use std::io;
 use std::net::ToSocketAddrs;
 use std::sync::{Arc, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// The shortest timed park this backend asks may for.
+const MIN_PARK: Duration = Duration::from_millis(2);
 
 /// The store shared by every connection coroutine, and the condition a
 /// `BRPOP` waits on; both park coroutines, never may's workers.
@@ -43,7 +46,14 @@ impl Keyspace for Shared {
             if now >= end {
                 return;
             }
-            db = self.pushed.wait_timeout(db, end - now).unwrap_or_else(PoisonError::into_inner).0;
+            // may's timed park can miss a wake-up under a millisecond
+            // (seen here: a 0.8 ms park that never returned); overshoot
+            // instead, a BRPOP timeout being a minimum anyway.
+            db = self
+                .pushed
+                .wait_timeout(db, (end - now).max(MIN_PARK))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 }
