@@ -20,6 +20,8 @@ pub enum Backend {
     Threads,
     /// `generator`: Python-style generators, `yield` and `send`.
     Generator,
+    /// `genloop`: generators as tasks on a loop (`yield from` asyncio).
+    Genloop,
     /// `greenlet`: explicit symmetric switching.
     Greenlet,
     /// `gevent`: a hub on greenlets, with timers and an epoll reactor.
@@ -36,6 +38,7 @@ impl Backend {
         Backend::Sequential,
         Backend::Threads,
         Backend::Generator,
+        Backend::Genloop,
         Backend::Greenlet,
         Backend::Gevent,
         Backend::May,
@@ -48,6 +51,7 @@ impl Backend {
             Backend::Sequential => "sequential",
             Backend::Threads => "threads",
             Backend::Generator => "generator",
+            Backend::Genloop => "genloop",
             Backend::Greenlet => "greenlet",
             Backend::Gevent => "gevent",
             Backend::May => "may",

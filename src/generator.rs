@@ -352,12 +352,24 @@ impl<In: 'static, Out: 'static, Ret: 'static> Generator<In, Out, Ret> {
         stack_size: usize,
         body: impl FnOnce(&Co<'_, In, Out>, In) -> Ret + 'static,
     ) -> Self {
+        Self::with_trace(trace::task(name), stack_size, body)
+    }
+
+    /// Like [`Generator::with_options`], recording its trace events under
+    /// `trace`: an id a scheduler made for the task this generator is
+    /// (`genloop` names its tasks itself), or [`TaskId::NONE`] for a
+    /// sub-generator that should get no row of its own.
+    pub fn with_trace(
+        trace: TaskId,
+        stack_size: usize,
+        body: impl FnOnce(&Co<'_, In, Out>, In) -> Ret + 'static,
+    ) -> Self {
         Generator {
             body: RefCell::new(Some(Box::new(body))),
             co: UnsafeCell::new(None),
             state: Cell::new(GeneratorState::NotStarted),
             stack_size,
-            trace: trace::task(name),
+            trace,
         }
     }
 

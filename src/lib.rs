@@ -8,6 +8,7 @@
 //! | model | module | what it is built on |
 //! | --- | --- | --- |
 //! | generators: `yield`, `send`, `throw`, `close` | `generator` | corosensei stackful coroutines |
+//! | generators as tasks: `yield from` asyncio | `genloop` | generators + timers + epoll |
 //! | greenlets: explicit `switch()` | `greenlet` | corosensei, through a trampoline |
 //! | gevent: a hub that switches on IO | `gevent` | greenlets + timers + epoll (`polling`); or `may` |
 //! | asyncio: an event loop of tasks | `aio` | async-task + timers + epoll |
@@ -31,7 +32,7 @@
 //!                 |
 //!  servers      http (the app, its routes, a server per backend)   echo
 //!                 |
-//!  models       generator   greenlet   gevent (+ gevent::may)   aio   threads
+//!  models       generator  genloop  greenlet  gevent (+ may)  aio  threads
 //!                 |            |          |                      |
 //!  foundations  stack   reactor   trace (recording)   backend   panic_message
 //!               measure   term
@@ -68,6 +69,7 @@ pub mod trace;
 // models
 pub mod aio;
 pub mod generator;
+pub mod genloop;
 pub mod gevent;
 pub mod greenlet;
 

@@ -24,7 +24,14 @@ pub const SCENARIO: Scenario = Scenario {
     name: "sleepers",
     summary: "N tasks each sleep D, then all are joined: sequential takes N x D, concurrent about D",
     default_n: 10,
-    backends: &[Backend::Sequential, Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
+    backends: &[
+        Backend::Sequential,
+        Backend::Threads,
+        Backend::Genloop,
+        Backend::Gevent,
+        Backend::May,
+        Backend::Aio,
+    ],
     knobs: &[
         KnobRange::new(Knob::N, 1, 1_000_000),
         KnobRange::new(Knob::DelayMs, 0, 60_000),
@@ -43,6 +50,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let slept = match backend {
         Backend::Sequential => sequential(n, delay, config),
         Backend::Threads => threads(n, delay, config)?,
+        Backend::Genloop => genloop(n, delay, config)?,
         Backend::Gevent => gevent(n, delay, config)?,
         Backend::May => may(n, delay, config)?,
         // The aio loop checks its own run (every task woke, and the sleeps
@@ -150,6 +158,43 @@ fn threads(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Sc
     })
 }
 // ANCHOR_END: threads
+
+// ANCHOR: genloop
+/// genloop: a generator task per sleeper. Each delegates to the `sleep`
+/// sub-operation with `yield_from` (Python 3.4: `yield from
+/// asyncio.sleep(d)`), whose request parks the task in the loop's timer
+/// heap; the main task spawns them all, then joins each. The loop records
+/// its tasks' trace events itself.
+fn genloop(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
+    use crate::genloop::{self, Answer};
+
+    let failed = |e: &dyn std::fmt::Display| ScenarioError::Failed(e.to_string());
+    let config = config.clone();
+    let main = genloop::task("main", move |co| {
+        let mut handles = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let config = config.clone();
+            let sleeper = genloop::task(format_args!("sleeper {i}"), move |co| {
+                config.say(format_args!("[sleeper {i}] going to sleep for {} ms", delay.as_millis()));
+                let started = Instant::now();
+                co.yield_from(genloop::sleep(delay), Answer::Go).map_err(|e| e.to_string())?;
+                let slept = started.elapsed();
+                config.say(format_args!("[sleeper {i}] woke after {:.1} ms", slept.as_secs_f64() * 1e3));
+                Ok::<_, String>(slept)
+            });
+            let spawn = genloop::spawn::<Result<Duration, String>>(sleeper);
+            handles.push(co.yield_from(spawn, Answer::Go).map_err(|e| e.to_string())?);
+        }
+        let mut slept = Vec::with_capacity(n as usize);
+        for handle in handles {
+            let joined = co.yield_from(genloop::join(handle), Answer::Go).map_err(|e| e.to_string())?;
+            slept.push(joined.map_err(|e| e.to_string())??);
+        }
+        Ok::<_, String>(slept)
+    });
+    genloop::run::<Result<Vec<Duration>, String>>(main).map_err(|e| failed(&e))?.map_err(|e| failed(&e))
+}
+// ANCHOR_END: genloop
 
 // ANCHOR: gevent
 /// A greenlet per sleeper, all on this thread's hub: each parks in the
