@@ -24,11 +24,15 @@
 use super::ops::{op, thrown};
 use super::request::{Answer, Co, Op, Request};
 use super::scheduler::{Reactor, current, not_registered};
+use crate::generator::GeneratorError;
 use crate::reactor::Interest;
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
+use std::time::Duration;
 
 /// A non-blocking socket registered with the running loop.
 struct Source<T: AsFd> {
@@ -69,16 +73,24 @@ enum Wait {
 /// Runs `op` until it does not return `WouldBlock`, yielding `Readable`
 /// or `Writable` to the loop in between: the one place a socket op
 /// suspends its task.
-fn retry<R>(co: &Co<'_>, key: usize, wait: Wait, mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
+fn retry<R>(
+    co: &Co<'_>,
+    key: usize,
+    wait: Wait,
+    timeout: Option<Duration>,
+    mut op: impl FnMut() -> io::Result<R>,
+) -> io::Result<R> {
     loop {
         match op() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 let request = match wait {
-                    Wait::Read => Request::Readable(key),
-                    Wait::Write => Request::Writable(key),
+                    Wait::Read => Request::Readable { key, timeout },
+                    Wait::Write => Request::Writable { key, timeout },
                 };
-                if let Answer::NotRegistered = co.yield_(request).map_err(thrown)? {
-                    return Err(not_registered());
+                match co.yield_(request).map_err(thrown)? {
+                    Answer::NotRegistered => return Err(not_registered()),
+                    Answer::TimedOut => return Err(io::ErrorKind::TimedOut.into()),
+                    _ => {}
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -128,6 +140,8 @@ impl TcpListener {
 /// A TCP connection registered with the loop.
 pub struct TcpStream {
     source: Source<std::net::TcpStream>,
+    /// How long one wait in `sock_recv` or `sock_sendall` may last.
+    timeout: Cell<Option<Duration>>,
 }
 
 impl std::fmt::Debug for TcpStream {
@@ -144,7 +158,14 @@ impl TcpStream {
     /// On a thread not running a genloop.
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
-        Ok(TcpStream { source: Source::new(stream)? })
+        Ok(TcpStream { source: Source::new(stream)?, timeout: Cell::new(None) })
+    }
+
+    /// How long `sock_recv` and `sock_sendall` may wait for the socket
+    /// without progress before they fail with `TimedOut` (`None`, the
+    /// default: for ever): Python's `sock.settimeout`.
+    pub fn set_timeout(&self, timeout: Option<Duration>) {
+        self.timeout.set(timeout);
     }
 
     /// The std socket underneath (to set options, shut it down, or
@@ -159,7 +180,7 @@ impl TcpStream {
 pub fn sock_accept(listener: Rc<TcpListener>) -> Op<io::Result<(TcpStream, SocketAddr)>> {
     op(move |co| {
         let source = &listener.source;
-        let (stream, addr) = retry(co, source.key, Wait::Read, || source.io.accept())?;
+        let (stream, addr) = retry(co, source.key, Wait::Read, None, || source.io.accept())?;
         Ok((TcpStream::from_std(stream)?, addr))
     })
 }
@@ -170,7 +191,7 @@ pub fn sock_recv(stream: Rc<TcpStream>, max: usize) -> Op<io::Result<Vec<u8>>> {
     op(move |co| {
         let mut buf = vec![0; max];
         let source = &stream.source;
-        let n = retry(co, source.key, Wait::Read, || (&source.io).read(&mut buf))?;
+        let n = retry(co, source.key, Wait::Read, stream.timeout.get(), || (&source.io).read(&mut buf))?;
         buf.truncate(n);
         Ok(buf)
     })
@@ -182,7 +203,7 @@ pub fn sock_sendall(stream: Rc<TcpStream>, data: Vec<u8>) -> Op<io::Result<()>> 
         let source = &stream.source;
         let mut rest = &data[..];
         while !rest.is_empty() {
-            match retry(co, source.key, Wait::Write, || (&source.io).write(rest))? {
+            match retry(co, source.key, Wait::Write, stream.timeout.get(), || (&source.io).write(rest))? {
                 0 => return Err(io::ErrorKind::WriteZero.into()),
                 n => rest = &rest[n..],
             }
@@ -207,7 +228,9 @@ pub fn sock_connect(addr: SocketAddr) -> Op<io::Result<TcpStream>> {
         let stream = TcpStream::from_std(std::net::TcpStream::from(socket))?;
         if in_progress {
             // Writable once the connect is done, well or badly.
-            if let Answer::NotRegistered = co.yield_(Request::Writable(stream.source.key)).map_err(thrown)? {
+            if let Answer::NotRegistered =
+                co.yield_(Request::Writable { key: stream.source.key, timeout: None }).map_err(thrown)?
+            {
                 return Err(not_registered());
             }
             if let Some(e) = stream.source.io.take_error()? {
@@ -220,3 +243,25 @@ pub fn sock_connect(addr: SocketAddr) -> Op<io::Result<TcpStream>> {
     })
 }
 // ANCHOR_END: sock_ops
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.source.io.as_raw_fd()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.source.io.as_raw_fd()
+    }
+}
+
+/// A sub-operation that did not run to its end (it panicked, or had no
+/// stack) is an IO error of the task that delegated to it, so `?` works
+/// on `co.yield_from(sock_recv(..), Answer::Go)??` in a function that
+/// returns `io::Result`.
+impl From<GeneratorError> for io::Error {
+    fn from(e: GeneratorError) -> io::Error {
+        io::Error::other(e.to_string())
+    }
+}

@@ -61,10 +61,21 @@ pub enum Request {
     /// (`Duration::ZERO`: after every task already ready has run).
     Sleep(Duration),
     /// Resume me with [`Answer::Go`] when the socket registered under
-    /// this key may be readable.
-    Readable(usize),
+    /// `key` may be readable, or with [`Answer::TimedOut`] after
+    /// `timeout` if it is not by then.
+    Readable {
+        /// The socket's key in the loop's slot table.
+        key: usize,
+        /// How long to wait at most (`None`: for ever).
+        timeout: Option<Duration>,
+    },
     /// ... may be writable.
-    Writable(usize),
+    Writable {
+        /// The socket's key in the loop's slot table.
+        key: usize,
+        /// How long to wait at most (`None`: for ever).
+        timeout: Option<Duration>,
+    },
     /// Start this task; resume me at once with [`Answer::Spawned`].
     Spawn(Task),
     /// Resume me with [`Answer::Joined`] when this task has finished.
@@ -78,6 +89,8 @@ pub enum Answer {
     Go,
     /// The socket waited on is not registered with this loop (any more).
     NotRegistered,
+    /// The socket did not become ready within the wait's timeout.
+    TimedOut,
     /// The task asked for runs under this id.
     Spawned(Tid),
     /// The task joined has finished with this.

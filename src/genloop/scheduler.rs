@@ -20,13 +20,13 @@
 
 use super::request::{Answer, Request, Task, TaskError, TaskGen, Tid, Value};
 use crate::generator::{GeneratorError, Step};
-use crate::reactor::{Direction, Events, Poller, Slots, Timers};
+use crate::reactor::{Direction, Events, Poller, Slots, TimerId, Timers};
 use crate::trace::{self, State, TaskId, Wait};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The part of the loop that sockets reach: the poller and who waits on
 /// each registered socket. Held by the loop and by every registered socket.
@@ -58,6 +58,16 @@ struct Slot {
     trace: TaskId,
     /// The task waiting in `Join` on this one.
     joiner: Option<Tid>,
+    /// The timeout of the socket wait it is parked in, if any.
+    io_timer: Option<TimerId>,
+}
+
+/// What a timer wakes: a sleeping task, or a socket wait that gives up.
+#[derive(Clone, Copy, Debug)]
+struct Due {
+    tid: Tid,
+    /// The socket and direction of the wait this timer ends, if any.
+    io: Option<(usize, Direction)>,
 }
 
 /// The loop's state while it runs.
@@ -67,7 +77,7 @@ struct Loop {
     /// Results of finished tasks nobody has joined yet.
     finished: HashMap<Tid, Result<Value, TaskError>>,
     ready: VecDeque<(Tid, Answer)>,
-    timers: Timers<Tid>,
+    timers: Timers<Due>,
     next: u64,
 }
 
@@ -111,7 +121,7 @@ impl Loop {
         self.next += 1;
         let Task { generator, trace, .. } = task;
         trace::record(trace, State::Ready);
-        self.tasks.insert(tid, Slot { generator, trace, joiner: None });
+        self.tasks.insert(tid, Slot { generator, trace, joiner: None, io_timer: None });
         self.ready.push_back((tid, Answer::Go));
         tid
     }
@@ -141,12 +151,15 @@ impl Loop {
             for ready in events.iter() {
                 let (reader, writer) = self.reactor.io.borrow_mut().take_ready(ready.key);
                 for tid in reader.into_iter().chain(writer) {
+                    if let Some(timer) = self.tasks.get_mut(&tid).and_then(|t| t.io_timer.take()) {
+                        self.timers.cancel(timer);
+                    }
                     self.wake(tid, Answer::Go);
                 }
             }
             let now = Instant::now();
-            while let Some(tid) = self.timers.pop_due(now) {
-                self.wake(tid, Answer::Go);
+            while let Some(due) = self.timers.pop_due(now) {
+                self.timed_out(due);
             }
         }
     }
@@ -183,17 +196,21 @@ impl Loop {
                 }
                 Request::Sleep(d) => {
                     trace::record(trace, State::Waiting(Wait::Timer));
-                    self.timers.insert(Instant::now() + d, tid);
+                    self.timers.insert(Instant::now() + d, Due { tid, io: None });
                     return;
                 }
-                Request::Readable(key) => match self.park(key, Direction::Read, tid, trace) {
-                    Ok(()) => return,
-                    Err(answer) => answer,
-                },
-                Request::Writable(key) => match self.park(key, Direction::Write, tid, trace) {
-                    Ok(()) => return,
-                    Err(answer) => answer,
-                },
+                Request::Readable { key, timeout } => {
+                    match self.park(key, Direction::Read, timeout, tid, trace) {
+                        Ok(()) => return,
+                        Err(answer) => answer,
+                    }
+                }
+                Request::Writable { key, timeout } => {
+                    match self.park(key, Direction::Write, timeout, tid, trace) {
+                        Ok(()) => return,
+                        Err(answer) => answer,
+                    }
+                }
                 Request::Spawn(task) => Answer::Spawned(self.spawn(task)),
                 Request::Join(other) => match self.finished.remove(&other) {
                     Some(result) => Answer::Joined(result),
@@ -215,8 +232,23 @@ impl Loop {
 
     /// Parks `tid` on a socket; `Err` with the answer to send at once when
     /// the socket is not registered.
-    fn park(&mut self, key: usize, dir: Direction, tid: Tid, trace: TaskId) -> Result<(), Answer> {
+    fn park(
+        &mut self,
+        key: usize,
+        dir: Direction,
+        timeout: Option<Duration>,
+        tid: Tid,
+        trace: TaskId,
+    ) -> Result<(), Answer> {
         let replaced = self.reactor.io.borrow_mut().park(key, dir, tid);
+        if replaced.is_ok() {
+            if let Some(timeout) = timeout {
+                let timer = self.timers.insert(Instant::now() + timeout, Due { tid, io: Some((key, dir)) });
+                if let Some(slot) = self.tasks.get_mut(&tid) {
+                    slot.io_timer = Some(timer);
+                }
+            }
+        }
         match replaced {
             Ok(None) => {
                 trace::record(trace, State::Waiting(Wait::Io));
@@ -231,6 +263,31 @@ impl Loop {
                 Ok(())
             }
             Err(_) => Err(Answer::NotRegistered),
+        }
+    }
+
+    /// A timer is due: a sleep is over, or a socket wait gives up. The
+    /// socket's other waiter, if any, is woken too (it retries and parks
+    /// again): the slot table takes a socket's waiters together.
+    fn timed_out(&mut self, due: Due) {
+        let Some((key, dir)) = due.io else { return self.wake(due.tid, Answer::Go) };
+        if let Some(slot) = self.tasks.get_mut(&due.tid) {
+            slot.io_timer = None;
+        }
+        let mut io = self.reactor.io.borrow_mut();
+        if io.waiter(key, dir) != Some(&due.tid) {
+            return; // woken by the socket meanwhile
+        }
+        let (reader, writer) = io.take_ready(key);
+        drop(io);
+        for tid in reader.into_iter().chain(writer) {
+            let answer = if tid == due.tid { Answer::TimedOut } else { Answer::Go };
+            if tid != due.tid {
+                if let Some(timer) = self.tasks.get_mut(&tid).and_then(|t| t.io_timer.take()) {
+                    self.timers.cancel(timer);
+                }
+            }
+            self.wake(tid, answer);
         }
     }
 

@@ -56,6 +56,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::Gevent => gevent(clients, n, config)?,
         Backend::May => may(clients, n, config)?,
         Backend::Aio => aio(clients, n, config)?,
+        Backend::Genloop => genloop(clients, n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(clients, n, &results))
@@ -303,6 +304,80 @@ fn aio(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, Scena
     Ok(results)
 }
 // ANCHOR_END: aio
+
+// ANCHOR: genloop
+/// genloop: the echo server's accept loop as a generator task and a task
+/// per client, on one loop. Every wait is a `yield_from` into a socket
+/// sub-operation (`sock_connect`, `sock_sendall`, `sock_recv`).
+fn genloop(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
+    use crate::genloop::{self, Answer, Co, sock_connect, sock_recv, sock_sendall};
+    use std::rc::Rc;
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    config.say(format_args!("[server] listening on {addr}, a generator task per connection, one loop"));
+    let state = state(addr);
+    let client = move |co: &Co<'_>, c: u64| -> Result<u64, String> {
+        let io = |what: &str, seq: u64, e: io::Error| format!("client {c}: {what} {seq}: {e}");
+        let stream = co.yield_from(sock_connect(addr), Answer::Go).map_err(|e| e.to_string())?;
+        let stream = Rc::new(stream.map_err(|e| format!("client {c}: connect: {e}"))?);
+        stream.set_timeout(Some(CLIENT_TIMEOUT));
+        for seq in 0..n {
+            let sent = message(c, seq);
+            let send = sock_sendall(Rc::clone(&stream), sent.clone());
+            co.yield_from(send, Answer::Go).map_err(|e| e.to_string())?.map_err(|e| io("write", seq, e))?;
+            let mut echo = Vec::with_capacity(sent.len());
+            while echo.len() < sent.len() {
+                let recv = sock_recv(Rc::clone(&stream), sent.len() - echo.len());
+                let got = co
+                    .yield_from(recv, Answer::Go)
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| io("read", seq, e))?;
+                if got.is_empty() {
+                    return Err(format!("client {c}: read {seq}: the server closed the connection"));
+                }
+                echo.extend_from_slice(&got);
+            }
+            if echo != sent {
+                return Err(format!("client {c}: echo {seq} differs from what was sent"));
+            }
+        }
+        Ok(n)
+    };
+    let main = genloop::task("main", {
+        let state = Arc::clone(&state);
+        move |co| -> Result<Vec<ClientResult>, ScenarioError> {
+            let lost = |e: crate::generator::GeneratorError| ScenarioError::Failed(e.to_string());
+            let server = genloop::task("server", {
+                let state = Arc::clone(&state);
+                move |co| echo::genloop::serve(co, listener, &state)
+            });
+            let server = co.yield_from(genloop::spawn::<io::Result<()>>(server), Answer::Go).map_err(lost)?;
+            let mut handles = Vec::with_capacity(clients as usize);
+            for c in 0..clients {
+                let task = genloop::task(format_args!("client {c}"), move |co| client(co, c));
+                handles.push(co.yield_from(genloop::spawn::<ClientResult>(task), Answer::Go).map_err(lost)?);
+            }
+            let mut results = Vec::with_capacity(handles.len());
+            for handle in handles {
+                let joined = co.yield_from(genloop::join(handle), Answer::Go).map_err(lost)?;
+                results.push(joined.unwrap_or_else(|e| Err(e.to_string())));
+            }
+            // Raise the stop flag and connect once (the kernel completes a
+            // loopback connect without the accept), so the server's pending
+            // accept returns and sees the flag.
+            state.stop();
+            let served = co.yield_from(genloop::join(server), Answer::Go).map_err(lost)?;
+            served.map_err(|e| ScenarioError::Failed(e.to_string()))??;
+            Ok(results)
+        }
+    });
+    let results = genloop::run::<Result<Vec<ClientResult>, ScenarioError>>(main)
+        .map_err(|e| ScenarioError::Failed(e.to_string()))??;
+    say_served(config, &state);
+    Ok(results)
+}
+// ANCHOR_END: genloop
 
 #[cfg(test)]
 mod tests {
