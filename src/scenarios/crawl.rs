@@ -11,6 +11,7 @@
 //! | --- | --- |
 //! | `sequential` | one page after another, one connection |
 //! | `threads` | a pool of C threads taking page numbers from a channel |
+//! | `genloop` | C generator tasks taking page numbers from a shared counter |
 //! | `gevent` | a greenlet per page, spawned into a `gevent::Pool` of C slots |
 //! | `may` | C coroutines taking page numbers from a shared counter |
 //! | `aio` | a task per page, each holding an `aio::Semaphore` permit of C |
@@ -35,7 +36,14 @@ pub const SCENARIO: Scenario = Scenario {
     name: "crawl",
     summary: "fetch n pages from a slow local server (200 ms each), at most C in flight, checking every body",
     default_n: 20,
-    backends: &[Backend::Sequential, Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio],
+    backends: &[
+        Backend::Sequential,
+        Backend::Threads,
+        Backend::Genloop,
+        Backend::Gevent,
+        Backend::May,
+        Backend::Aio,
+    ],
     knobs: &[
         KnobRange::new(Knob::N, 1, 10_000),
         KnobRange::new(Knob::DelayMs, 0, 10_000),
@@ -71,6 +79,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let fetched = match backend {
         Backend::Sequential => sequential(&site, n, config)?,
         Backend::Threads => threads(&site, n, concurrency, config)?,
+        Backend::Genloop => genloop(&site, n, concurrency, config)?,
         Backend::Gevent => gevent(&site, n, concurrency, config)?,
         Backend::May => may(&site, n, concurrency, config)?,
         Backend::Aio => aio(&site, n, concurrency, config)?,
@@ -199,6 +208,84 @@ fn threads(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec
     Ok(results.into_iter().collect())
 }
 // ANCHOR_END: threads
+
+// ANCHOR: genloop
+/// genloop: `concurrency` generator tasks on one loop, each with its own
+/// keep-alive connection, taking the next page number from a shared
+/// counter. A fetch is `sock_sendall` of the request, then `sock_recv`
+/// until [`http::client::parse_response`] has a whole response: the
+/// `yield from` crawler of the aosabook chapter, on corolab's loop.
+fn genloop(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec<Fetched>, ScenarioError> {
+    use crate::genloop::{self, Answer, Co, TcpStream, sock_connect, sock_recv, sock_sendall};
+    use crate::http::client::{parse_response, request_bytes};
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    fn fetch(co: &Co<'_>, stream: &Rc<TcpStream>, target: &str) -> Result<ClientResponse, String> {
+        let request = request_bytes("localhost", target);
+        co.yield_from(sock_sendall(Rc::clone(stream), request), Answer::Go)
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        loop {
+            if let Some((response, _)) = parse_response(&buf).map_err(|e| e.to_string())? {
+                return Ok(response);
+            }
+            let got = co
+                .yield_from(sock_recv(Rc::clone(stream), 8192), Answer::Go)
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            if got.is_empty() {
+                return Err("the server closed the connection mid-response".into());
+            }
+            buf.extend_from_slice(&got);
+        }
+    }
+
+    let (site, config) = (*site, Rc::new(config.clone()));
+    let next = Rc::new(Cell::new(0u64));
+    let fetched: Rc<RefCell<Vec<Fetched>>> = Rc::default();
+    let main = genloop::task("main", {
+        let fetched = Rc::clone(&fetched);
+        move |co| -> Result<(), String> {
+            let mut workers = Vec::new();
+            for w in 0..concurrency {
+                let (next, fetched, config) = (Rc::clone(&next), Rc::clone(&fetched), Rc::clone(&config));
+                let worker = genloop::task(format_args!("worker {w}"), move |co| -> Result<(), String> {
+                    let connected =
+                        co.yield_from(sock_connect(site.addr), Answer::Go).map_err(|e| e.to_string())?;
+                    let stream = Rc::new(connected.map_err(|e| format!("worker {w}: connect: {e}"))?);
+                    stream.set_timeout(Some(site.delay + Duration::from_secs(10)));
+                    loop {
+                        let i = next.get();
+                        if i >= n {
+                            return Ok(());
+                        }
+                        next.set(i + 1);
+                        let result = fetch(co, &stream, &site.target(i));
+                        config.say(format_args!("[worker {w}] page {i}: {}", status_line(&result)));
+                        fetched.borrow_mut().push((i, result));
+                    }
+                });
+                workers.push(
+                    co.yield_from(genloop::spawn::<Result<(), String>>(worker), Answer::Go)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            for worker in workers {
+                co.yield_from(genloop::join(worker), Answer::Go)
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())??;
+            }
+            Ok(())
+        }
+    });
+    genloop::run::<Result<(), String>>(main)
+        .map_err(|e| ScenarioError::Failed(e.to_string()))?
+        .map_err(ScenarioError::Failed)?;
+    Ok(std::mem::take(&mut *fetched.borrow_mut()))
+}
+// ANCHOR_END: genloop
 
 // ANCHOR: gevent
 /// gevent: a greenlet per page, spawned into a `gevent::Pool` of
