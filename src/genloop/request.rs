@@ -23,6 +23,11 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tid(pub(super) u64);
 
+impl Tid {
+    /// The first task of a loop, the one [`run`](super::run) was given.
+    pub const MAIN: Tid = Tid(0);
+}
+
 /// What a task's body returns, with its type erased so one loop can run
 /// tasks of every type (a [`JoinHandle`] puts the type back).
 pub type Value = Box<dyn Any>;
