@@ -33,6 +33,7 @@ pub mod multicore;
 pub mod pingpong;
 pub mod producer_consumer;
 pub mod sleepers;
+pub mod spellings;
 
 pub use crate::backend::Backend;
 use crate::measure::Meter;
@@ -366,6 +367,7 @@ pub static SCENARIOS: &[Scenario] = &[
     blocking::SCENARIO,
     multicore::SCENARIO,
     crawl::SCENARIO,
+    spellings::SCENARIO,
 ];
 
 /// Looks a scenario up by name.
