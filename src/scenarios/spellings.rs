@@ -213,8 +213,9 @@ pub enum Spelling {
     HandWritten,
 }
 
-/// Runs `n` brews of one spelling as aio tasks at once; returns the log
-/// and the cups.
+/// Runs `n` brews of one spelling as aio tasks at once (named `brew i`
+/// for the async fn, `Brew i` for the hand-written Future, so a trace of
+/// both keeps them apart); returns the log and the cups.
 pub fn on_aio(spelling: Spelling, n: u64, delay: Duration, config: &Config) -> (Vec<String>, u32) {
     let log = Log::new(config);
     let cups = aio::run(async {
@@ -222,7 +223,7 @@ pub fn on_aio(spelling: Spelling, n: u64, delay: Duration, config: &Config) -> (
             .map(|i| match spelling {
                 Spelling::AsyncFn => aio::spawn_named(format!("brew {i}"), brew(i, delay, log.clone())),
                 Spelling::HandWritten => {
-                    aio::spawn_named(format!("brew {i}"), Brew::new(i, delay, log.clone()))
+                    aio::spawn_named(format!("Brew {i}"), Brew::new(i, delay, log.clone()))
                 }
             })
             .collect();
