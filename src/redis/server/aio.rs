@@ -10,12 +10,15 @@
 use super::{Db, READ_BUF, REDIS, slice_end};
 use crate::aio::{self, Event, TcpListener, TcpStream};
 use crate::redis::session::{Next, Session};
-use crate::server::{Open, ServerConfig, ServerHandle, ServerState, aio::read, aio::write_all};
+use crate::server::{Open, ServerConfig, ServerHandle, ServerState, aio::write_all};
 use std::cell::RefCell;
+use std::future::Future;
 use std::io;
 use std::net::ToSocketAddrs;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
 use std::time::Instant;
 
 /// The store of an aio server, on its loop's thread.
@@ -73,7 +76,7 @@ pub async fn serve_connection(stream: &TcpStream, state: &ServerState, local: &L
     let mut buf = vec![0u8; READ_BUF];
     let mut counted = 0;
     loop {
-        let n = match read(stream, &mut buf, stall).await {
+        let n = match read_now_or_later(stream, &mut buf, stall).await {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::TimedOut => return Ok(()), // idle: hang up
@@ -103,3 +106,18 @@ pub async fn serve_connection(stream: &TcpStream, state: &ServerState, local: &L
     }
 }
 // ANCHOR_END: serve_connection
+
+/// A read that costs no timer when the bytes are already there (a
+/// pipelining client, a busy one): polled once first, and only when that
+/// would wait is the stall timeout armed around it.
+async fn read_now_or_later(stream: &TcpStream, buf: &mut [u8], stall: Duration) -> io::Result<usize> {
+    let mut now = std::pin::pin!(stream.read(buf));
+    let first = std::future::poll_fn(|cx| Poll::Ready(now.as_mut().poll(cx))).await;
+    match first {
+        Poll::Ready(read) => read,
+        Poll::Pending => match aio::wait_for(now, stall).await {
+            Ok(read) => read,
+            Err(_timed_out) => Err(io::ErrorKind::TimedOut.into()),
+        },
+    }
+}
