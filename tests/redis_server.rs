@@ -253,3 +253,59 @@ fn an_oversized_bulk_length_is_refused_before_its_bytes_arrive() {
         server.stop().unwrap();
     }
 }
+
+#[test]
+fn a_pool_reuses_connections_and_drops_broken_ones() {
+    let server = start(corolab::backend::Backend::Threads);
+    let pool = corolab::redis::Pool::new(server.addr(), 2);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..10 {
+                    pool.get().unwrap().incr("hits").unwrap();
+                }
+            });
+        }
+    });
+    assert!(pool.idle() <= 2);
+    assert_eq!(pool.get().unwrap().get("hits").unwrap(), Some(b"80".to_vec()));
+    let connections = server.state().connections();
+    for _ in 0..5 {
+        assert!(pool.get().unwrap().ping().unwrap());
+    }
+    assert_eq!(server.state().connections(), connections, "idle connections are reused");
+    {
+        let mut conn = pool.get().unwrap();
+        let _ = conn.command(&["QUIT"]);
+        assert!(conn.ping().is_err(), "the server hung up");
+        assert!(conn.is_broken());
+    }
+    assert!(pool.get().unwrap().ping().unwrap(), "a broken connection is not handed out again");
+    server.stop().unwrap();
+}
+
+/// The blocking client over gevent's sockets: a BRPOP parks its greenlet,
+/// not the thread, so a second greenlet on the same thread pushes the job.
+#[test]
+fn the_client_on_gevent_sockets_parks_a_greenlet_not_the_thread() {
+    use corolab::gevent;
+    let server = start(corolab::backend::Backend::Aio);
+    let addr = server.addr();
+    let popped = std::thread::spawn(move || {
+        let waiter = gevent::spawn(move || {
+            let mut redis = Client::new(gevent::net::TcpStream::connect(addr).unwrap());
+            redis.brpop(&["jobs"], Duration::from_secs(10)).unwrap()
+        });
+        let pusher = gevent::spawn(move || {
+            gevent::sleep(Duration::from_millis(100));
+            let mut redis = Client::new(gevent::net::TcpStream::connect(addr).unwrap());
+            redis.lpush("jobs", &["from-a-greenlet"]).unwrap()
+        });
+        assert!(gevent::joinall(&[pusher], Some(Duration::from_secs(10))));
+        waiter.join().unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(popped, Some((b"jobs".to_vec(), b"from-a-greenlet".to_vec())));
+    server.stop().unwrap();
+}

@@ -69,6 +69,7 @@ pub struct Client<S> {
     buf: Vec<u8>,
     out: Vec<u8>,
     limits: Limits,
+    broken: bool,
 }
 
 impl Client<TcpStream> {
@@ -89,14 +90,17 @@ impl Client<TcpStream> {
 impl<S: Read + Write> Client<S> {
     /// A client over an open stream.
     pub fn new(stream: S) -> Client<S> {
-        Client { stream, buf: Vec::new(), out: Vec::new(), limits: Limits::default() }
+        Client { stream, buf: Vec::new(), out: Vec::new(), limits: Limits::default(), broken: false }
     }
 
     /// Sends one command and reads its reply; an error reply is a value.
     pub fn command<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Result<Value, RedisError> {
         self.out.clear();
         resp::encode_command(args, &mut self.out);
-        self.stream.write_all(&self.out)?;
+        if let Err(e) = self.stream.write_all(&self.out) {
+            self.broken = true;
+            return Err(e.into());
+        }
         self.read_reply()
     }
 
@@ -108,12 +112,30 @@ impl<S: Read + Write> Client<S> {
         for command in commands {
             resp::encode_command(command, &mut self.out);
         }
-        self.stream.write_all(&self.out)?;
+        if let Err(e) = self.stream.write_all(&self.out) {
+            self.broken = true;
+            return Err(e.into());
+        }
         (0..commands.len()).map(|_| self.read_reply()).collect()
     }
     // ANCHOR_END: pipeline
 
+    /// Whether a command failed mid-way (the connection broke, or the
+    /// server's bytes were not RESP2): the stream is then out of step with
+    /// the server and the client should be dropped (a pool does).
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
     fn read_reply(&mut self) -> Result<Value, RedisError> {
+        let reply = self.read_reply_inner();
+        if matches!(reply, Err(RedisError::Io(_) | RedisError::Protocol(_))) {
+            self.broken = true;
+        }
+        reply
+    }
+
+    fn read_reply_inner(&mut self) -> Result<Value, RedisError> {
         let mut chunk = [0u8; 16 * 1024];
         loop {
             match resp::parse(&self.buf, &self.limits) {

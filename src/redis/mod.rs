@@ -25,12 +25,14 @@
 
 pub mod client;
 pub mod command;
+pub mod pool;
 pub mod resp;
 pub mod server;
 pub mod session;
 pub mod store;
 
 pub use client::{Client, RedisError};
+pub use pool::{Pool, Pooled};
 pub use resp::{Limits, ProtocolError, Value};
 pub use session::{Next, Session};
 pub use store::Store;
