@@ -12,8 +12,10 @@
 //! same halves ([`request_bytes`], [`parse_response`]) and async IO.
 #![forbid(unsafe_code)]
 
+use super::app_async::AsyncApp;
 use super::client::{ClientError, ClientResponse, parse_response, request_bytes};
-use super::conn::{Connection, Step};
+use super::conn::{Connection, Head, Next, Step};
+use super::routes::demo_async_app;
 use super::server::{HTTP, ServerConfig, ServerHandle, ServerState};
 use crate::aio::{self, TcpStream};
 use std::io;
@@ -25,9 +27,18 @@ use std::time::Instant;
 /// Binds `addr` and serves on an aio event loop in a thread of its own
 /// until the handle stops it.
 pub fn spawn(addr: SocketAddr, config: ServerConfig) -> io::Result<ServerHandle> {
-    crate::server::aio::spawn(addr, config, &HTTP, |conn| async move {
-        let state = Arc::clone(conn.state());
-        serve_connection(&conn, &state).await
+    serve(addr, config, demo_async_app())
+}
+
+/// Binds `addr` and serves `app` (async handlers of your own) the same way.
+pub fn serve(addr: SocketAddr, config: ServerConfig, app: AsyncApp) -> io::Result<ServerHandle> {
+    let app = Arc::new(app);
+    crate::server::aio::spawn(addr, config, &HTTP, move |conn| {
+        let app = Arc::clone(&app);
+        async move {
+            let state = Arc::clone(conn.state());
+            serve_app(&conn, &state, &app).await
+        }
     })
 }
 // ANCHOR_END: spawn
@@ -36,12 +47,26 @@ pub fn spawn(addr: SocketAddr, config: ServerConfig) -> io::Result<ServerHandle>
 /// Serves one connection until it closes: [`super::serve_connection`] with
 /// `.await` at every wait, and the timeouts kept by [`aio::wait_for`].
 pub async fn serve_connection(stream: &TcpStream, server: &ServerState) -> io::Result<()> {
+    serve_app(stream, server, &demo_async_app()).await
+}
+
+/// [`serve_connection`] answering with `app`: the handler is awaited
+/// between [`Connection::next_request`] and [`Connection::answer`].
+pub async fn serve_app(stream: &TcpStream, server: &ServerState, app: &AsyncApp) -> io::Result<()> {
     let mut conn = Connection::new();
     loop {
         if server.stopping() {
             conn.close_when_idle();
         }
-        match conn.step() {
+        let step = match conn.next_request() {
+            Next::Step(step) => step,
+            Next::Request(request) => {
+                let head = Head::of(&request);
+                let routed = app.handle(request).await;
+                conn.answer(head, &routed)
+            }
+        };
+        match step {
             Step::Read => {
                 let Some(left) = conn.read_timeout(Instant::now(), &server.config) else {
                     conn.timed_out();

@@ -28,9 +28,10 @@
 #![forbid(unsafe_code)]
 
 use super::error::HttpError;
+use super::request::Request;
 use super::request::{Parsed, parse_request};
 use super::response::{ConnectionHeader, Response};
-use super::routes::route;
+use super::routes::{Routed, route};
 use crate::server::{ServerConfig, ServerState, Socket, is_timeout};
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
@@ -48,6 +49,37 @@ pub enum Step {
     /// Close the connection: the client asked to, hung up, sent bad bytes
     /// or stalled.
     Close,
+}
+
+/// What [`Connection::next_request`] found: a step, or a request to answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Do this now.
+    Step(Step),
+    /// Answer this, then call [`Connection::answer`].
+    Request(Request),
+}
+
+/// What the connection needs to remember of a request to write its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// The request's HTTP/1.`minor_version`.
+    pub minor_version: u8,
+    /// Whether the connection stays open after the answer.
+    pub keep_alive: bool,
+    /// A `HEAD` request: the answer has no body.
+    pub head_only: bool,
+}
+
+impl Head {
+    /// The head of `request`.
+    pub fn of(request: &Request) -> Head {
+        Head {
+            minor_version: request.minor_version,
+            keep_alive: request.keep_alive,
+            head_only: request.method == "HEAD",
+        }
+    }
 }
 
 /// Which part of a request a connection is waiting for.
@@ -89,31 +121,58 @@ impl Connection {
     /// What to do next. Parses what has been read; when a request is
     /// complete, routes it and puts the answer in [`output`](Self::output).
     pub fn step(&mut self) -> Step {
+        self.step_with(|request| route(&request))
+    }
+
+    /// [`step`](Self::step) with `answer` in place of the demo routes: the
+    /// answer to a complete request is `answer(request)` (an [`App`]'s).
+    ///
+    /// [`App`]: super::app::App
+    pub fn step_with(&mut self, answer: impl FnOnce(Request) -> Routed) -> Step {
+        match self.next_request() {
+            Next::Step(step) => step,
+            Next::Request(request) => {
+                let head = Head::of(&request);
+                let routed = answer(request);
+                self.answer(head, &routed)
+            }
+        }
+    }
+
+    /// The first half of [`step_with`](Self::step_with), for a driver whose
+    /// handler must be awaited: either a step to take now, or a request to
+    /// answer (take its [`Head`] first, then hand both halves to
+    /// [`answer`](Self::answer)).
+    pub fn next_request(&mut self) -> Next {
         if !self.output.is_empty() {
-            return Step::Respond(Duration::ZERO); // not written yet: write it
+            return Next::Step(Step::Respond(Duration::ZERO)); // not written yet: write it
         }
         if self.closing {
-            return Step::Close;
+            return Next::Step(Step::Close);
         }
         match parse_request(&self.input[..self.filled]) {
-            Ok(Parsed::Incomplete) if self.eof => Step::Close,
-            Ok(Parsed::Incomplete) => Step::Read,
+            Ok(Parsed::Incomplete) if self.eof => Next::Step(Step::Close),
+            Ok(Parsed::Incomplete) => Next::Step(Step::Read),
             Ok(Parsed::Complete(request, used)) => {
                 self.input.copy_within(used..self.filled, 0);
                 self.filled -= used;
                 self.since = None; // the next request's deadlines start afresh
-                let routed = route(&request);
-                let connection = ConnectionHeader::for_request(request.minor_version, request.keep_alive);
-                routed.response.write_to(&mut self.output, request.method == "HEAD", connection);
-                self.closing = !request.keep_alive;
-                self.served += 1;
-                Step::Respond(routed.delay)
+                Next::Request(request)
             }
             Err(error) => {
                 self.reject(&error);
-                Step::Respond(Duration::ZERO)
+                Next::Step(Step::Respond(Duration::ZERO))
             }
         }
+    }
+
+    /// The second half: writes the answer to the request `head` described.
+    pub fn answer(&mut self, head: Head, routed: &Routed) -> Step {
+        let connection = ConnectionHeader::for_request(head.minor_version, head.keep_alive);
+        routed.response.write_to(&mut self.output, head.head_only, connection);
+        self.closing = !head.keep_alive;
+        self.served += 1;
+        Step::Respond(routed.delay)
     }
     // ANCHOR_END: step
 
@@ -228,13 +287,26 @@ pub fn serve_connection<S: Read + Write + Socket>(
     sleep: impl Fn(Duration),
     server: &ServerState,
 ) -> io::Result<()> {
+    serve_with(stream, sleep, server, |request| route(&request))
+}
+
+/// [`serve_connection`] answering with `answer` (an [`App`]'s `handle`)
+/// instead of the demo routes.
+///
+/// [`App`]: super::app::App
+pub fn serve_with<S: Read + Write + Socket>(
+    stream: &mut S,
+    sleep: impl Fn(Duration),
+    server: &ServerState,
+    answer: impl Fn(Request) -> Routed,
+) -> io::Result<()> {
     let mut conn = Connection::new();
     let mut timeout = server.config.read_timeout;
     loop {
         if server.stopping() {
             conn.close_when_idle();
         }
-        match conn.step() {
+        match conn.step_with(&answer) {
             Step::Read => {
                 let Some(left) = conn.read_timeout(Instant::now(), &server.config) else {
                     conn.timed_out();

@@ -8,11 +8,13 @@
 //! thread and its hub serve every connection.
 #![forbid(unsafe_code)]
 
-use super::conn::serve_connection;
+use super::app::App;
+use super::conn::{serve_connection, serve_with};
 use super::server::{HTTP, ServerConfig, ServerHandle};
 use crate::gevent;
 use std::io;
 use std::net::ToSocketAddrs;
+use std::sync::Arc;
 
 // ANCHOR: spawn
 /// Binds `addr` and serves with a greenlet per connection, on a thread of
@@ -23,3 +25,11 @@ pub fn spawn(addr: impl ToSocketAddrs, config: ServerConfig) -> io::Result<Serve
     })
 }
 // ANCHOR_END: spawn
+
+/// Binds `addr` and serves `app` (handlers of your own) the same way.
+pub fn serve(addr: impl ToSocketAddrs, config: ServerConfig, app: App) -> io::Result<ServerHandle> {
+    let app = Arc::new(app);
+    crate::server::gevent::spawn(addr, config, &HTTP, move |stream, state| {
+        serve_with(stream, gevent::sleep, state, |request| app.handle(request))
+    })
+}

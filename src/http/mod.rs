@@ -11,7 +11,9 @@
 //! | --- | --- |
 //! | [`request`] | incremental request parsing on `httparse`: need more bytes, a request, or an error |
 //! | [`response`] | status codes and response writing, with `Content-Length` |
-//! | [`routes`] | the application: `/`, `/hello/{name}`, `/data`, and `?delay_ms=N` |
+//! | [`app`] | the aiohttp-style app API: handlers by method and path pattern, `match_info`, `json_response` |
+//! | [`app_async`] | the same with `async` handlers, for aio |
+//! | [`routes`] | the demo app: `/`, `/hello/{name}`, `/data`, and `?delay_ms=N` |
 //! | [`conn`] | the per-connection state machine, and a blocking driver for `Read + Write` streams |
 //! | [`client`] | a keep-alive GET client (blocking), and the response parser an async client reuses |
 //! | [`error`] | what can be wrong with a request, and the status each answer gets |
@@ -70,6 +72,8 @@
 #![deny(unsafe_code)] // every file forbids it, but may.rs, which hands a socket to may
 
 pub mod aio;
+pub mod app;
+pub mod app_async;
 pub mod client;
 pub mod conn;
 pub mod error;
@@ -81,6 +85,8 @@ pub mod routes;
 pub mod server;
 pub mod threads;
 
+pub use app::{App, WebRequest, escape_html, html_response, json_response, text_response};
+pub use app_async::AsyncApp;
 pub use client::{Client, ClientError, ClientResponse};
 pub use conn::{Connection, Step, serve_connection};
 pub use error::HttpError;

@@ -1,4 +1,4 @@
-//! The application: three routes and a latency knob.
+//! The demo application: three routes and a latency knob, on the app API.
 //!
 //! | route | answer |
 //! | --- | --- |
@@ -7,6 +7,7 @@
 //! | `GET /data` | a JSON document (serde_json) |
 //! | `?delay_ms=N` on any of them | the same answer, N milliseconds later |
 //!
+//! The routes are an [`App`] ([`demo_app`]; [`demo_async_app`] for aio).
 //! `HEAD` is answered like `GET` without the body. [`route`] does not sleep:
 //! it returns the delay in [`Routed::delay`], and the backend sleeps its own
 //! way (a coroutine sleep on gevent, a timer future on aio, a thread sleep
@@ -26,7 +27,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use super::MAX_DELAY_MS;
+use super::app::{App, WebRequest};
+use super::app_async::AsyncApp;
 use super::request::Request;
 use super::response::{Response, StatusCode};
 use std::sync::OnceLock;
@@ -83,51 +85,47 @@ pub fn greeting(name: &str) -> String {
     format!("Hello, {name}!\n")
 }
 
+// ANCHOR: demo
+/// The demo app's handlers, written against the app API: each is a plain
+/// function, and [`demo_async_app`] wraps the same ones for aio.
+pub fn index(_: &WebRequest) -> Response {
+    Response::with_type(StatusCode::OK, "text/html; charset=utf-8", INDEX_HTML.as_bytes())
+}
+
+/// `GET /hello/{name}`: a plain-text greeting (text, so the name needs no
+/// escaping; `X-Content-Type-Options: nosniff` stops a browser guessing HTML).
+pub fn hello(req: &WebRequest) -> Response {
+    Response::text(StatusCode::OK, greeting(req.match_info("name").unwrap_or_default()))
+}
+
+/// `GET /data`: the JSON document.
+pub fn data(_: &WebRequest) -> Response {
+    Response::with_type(StatusCode::OK, "application/json", data_json())
+}
+
+/// The app `corolab serve http` runs on the blocking backends.
+pub fn demo_app() -> App {
+    App::new().get("/", index).get("/hello/{name}", hello).get("/data", data).with_delay_knob()
+}
+
+/// The same app for aio, its handlers as `async` blocks.
+pub fn demo_async_app() -> AsyncApp {
+    AsyncApp::new()
+        .get("/", |req| async move { index(&req) })
+        .get("/hello/{name}", |req| async move { hello(&req) })
+        .get("/data", |req| async move { data(&req) })
+        .with_delay_knob()
+}
+// ANCHOR_END: demo
+
 // ANCHOR: route
-/// Answers one request. Never sleeps and never panics: bad input is a 4xx.
+/// Answers one request with the demo app. Never sleeps and never panics:
+/// bad input is a 4xx.
 pub fn route(req: &Request) -> Routed {
-    let delay = match delay_param(req.query()) {
-        Ok(delay) => delay,
-        Err(()) => return now(Response::text(StatusCode::BAD_REQUEST, "delay_ms must be 0..=60000\n")),
-    };
-    let response = match (req.path(), req.path().strip_prefix("/hello/")) {
-        ("/", _) => Response::with_type(StatusCode::OK, "text/html; charset=utf-8", INDEX_HTML.as_bytes()),
-        ("/data", _) => Response::with_type(StatusCode::OK, "application/json", data_json()),
-        (_, Some(raw)) if !raw.is_empty() && !raw.contains('/') => match percent_decode(raw) {
-            Some(name) => Response::text(StatusCode::OK, greeting(&name)),
-            None => Response::text(StatusCode::BAD_REQUEST, "bad percent-encoding in the path\n"),
-        },
-        _ => return Routed { response: Response::error(StatusCode::NOT_FOUND), delay },
-    };
-    if req.method != "GET" && req.method != "HEAD" {
-        let mut response = Response::error(StatusCode::METHOD_NOT_ALLOWED);
-        response.allow = Some("GET, HEAD");
-        return now(response);
-    }
-    Routed { response, delay }
+    static APP: OnceLock<App> = OnceLock::new();
+    APP.get_or_init(demo_app).handle(req.clone())
 }
 // ANCHOR_END: route
-
-fn now(response: Response) -> Routed {
-    Routed { response, delay: Duration::ZERO }
-}
-
-/// The `delay_ms` query parameter, zero when absent; `Err` when it is not a
-/// number in `0..=MAX_DELAY_MS`.
-fn delay_param(query: Option<&str>) -> Result<Duration, ()> {
-    let Some(query) = query else { return Ok(Duration::ZERO) };
-    let mut delay = Duration::ZERO;
-    for pair in query.split('&') {
-        if let Some(value) = pair.strip_prefix("delay_ms=") {
-            let ms: u64 = value.parse().map_err(|_| ())?;
-            if ms > MAX_DELAY_MS {
-                return Err(());
-            }
-            delay = Duration::from_millis(ms);
-        }
-    }
-    Ok(delay)
-}
 
 /// Decodes `%XX` escapes; `None` when an escape is broken or the result is
 /// not UTF-8. (`+` stays `+`: it means a space only in form data.)

@@ -20,10 +20,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use super::conn::serve_connection;
+use super::app::App;
+use super::conn::{serve_connection, serve_with};
 use super::server::{HTTP, ServerConfig, ServerHandle};
 use std::io;
 use std::net::ToSocketAddrs;
+use std::sync::Arc;
 
 // ANCHOR: spawn
 /// Binds `addr` and serves on new threads until the handle stops it.
@@ -33,3 +35,11 @@ pub fn spawn(addr: impl ToSocketAddrs, config: ServerConfig) -> io::Result<Serve
     })
 }
 // ANCHOR_END: spawn
+
+/// Binds `addr` and serves `app` (handlers of your own) the same way.
+pub fn serve(addr: impl ToSocketAddrs, config: ServerConfig, app: App) -> io::Result<ServerHandle> {
+    let app = Arc::new(app);
+    crate::server::threads::spawn(addr, config, &HTTP, move |stream, state| {
+        serve_with(stream, std::thread::sleep, state, |request| app.handle(request))
+    })
+}
