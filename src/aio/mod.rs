@@ -126,6 +126,7 @@ pub mod iter;
 pub mod net;
 pub mod pool;
 mod remote;
+pub mod streams;
 pub mod sync;
 pub mod task;
 mod task_table;
