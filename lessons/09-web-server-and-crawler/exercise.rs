@@ -1,6 +1,6 @@
 //! Lesson 09 exercise: drive the HTTP state machine, and crawl with a limit.
 //!
-//! Two functions to write. `corolab check 09` runs the tests in `tests.rs`;
+//! Three functions to write. `corolab check 09` runs the tests in `tests.rs`;
 //! they fail until both are done. `solution.rs` has one answer.
 //!
 //! 1. [`serve`]: serve one connection with `corolab::http::conn::Connection`.
@@ -16,6 +16,12 @@
 //!    with one keep-alive `corolab::http::Client` on its own `TcpStream`,
 //!    taking the next target until none is left. Return the bodies in the
 //!    order of `targets` (an error as a `String`).
+//! 3. [`app`]: a web app of your own, with `corolab::http::App`:
+//!    - `GET /greet/{name}` answers HTML `<p>Hello, NAME!</p>` with the name
+//!      escaped (`escape_html`) and sent with `html_response`;
+//!    - `GET /add?a=1&b=2` answers `json_response` of `{"sum": 3}`
+//!      (`req.query("a")`), and 400 (`Response::text`) when a or b is not
+//!      an integer.
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
@@ -31,6 +37,11 @@ pub fn serve(stream: &mut TcpStream, sleep: impl Fn(Duration)) -> io::Result<u64
 pub fn fetch_all(addr: SocketAddr, targets: &[String], concurrency: usize) -> Vec<Result<Vec<u8>, String>> {
     let _ = (addr, targets, concurrency);
     todo!("TODO 2: a pool of `concurrency` threads, one keep-alive Client each")
+}
+
+/// Your web app (served on a backend by the tests).
+pub fn app() -> corolab::http::App {
+    todo!("TODO 3: App::new().get(\"/greet/{{name}}\", ...).get(\"/add\", ...)")
 }
 
 #[cfg(test)]

@@ -67,6 +67,27 @@ pub fn fetch_all(addr: SocketAddr, targets: &[String], concurrency: usize) -> Ve
 }
 // ANCHOR_END: fetch_all
 
+// ANCHOR: app
+/// A web app of one's own: two handlers on the app API.
+pub fn app() -> corolab::http::App {
+    use corolab::http::{App, Response, StatusCode, escape_html, html_response, json_response};
+    App::new()
+        .get("/greet/{name}", |req| {
+            html_response(format!(
+                "<p>Hello, {}!</p>\n",
+                escape_html(req.match_info("name").unwrap_or_default())
+            ))
+        })
+        .get("/add", |req| {
+            let number = |name| req.query(name).and_then(|v| v.parse::<i64>().ok());
+            match (number("a"), number("b")) {
+                (Some(a), Some(b)) => json_response(&serde_json::json!({ "sum": a.saturating_add(b) })),
+                _ => Response::text(StatusCode::BAD_REQUEST, "a and b must be integers\n"),
+            }
+        })
+}
+// ANCHOR_END: app
+
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;

@@ -1,6 +1,6 @@
 //! The tests lesson 09's exercise and solution share.
 
-use super::{fetch_all, serve};
+use super::{app, fetch_all, serve};
 use corolab::http::{self, Client, ServerConfig};
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -95,4 +95,19 @@ fn fetch_all_returns_every_body_in_order_with_at_most_c_in_flight() {
     assert!(took < Duration::from_secs(2), "not concurrent? {took:?}");
     let summary = server.stop().unwrap();
     assert!(summary.connections <= 5, "one keep-alive connection per worker, not per page: {summary:?}");
+}
+
+#[test]
+fn your_app_greets_in_escaped_html_and_adds_in_json() {
+    let server = http::threads::serve("127.0.0.1:0", ServerConfig::default(), app()).unwrap();
+    let mut client = Client::new(TcpStream::connect(server.addr()).unwrap());
+    let page = client.get("/greet/%3Cb%3EAda").unwrap();
+    assert_eq!((page.status, &page.body[..]), (200, &b"<p>Hello, &lt;b&gt;Ada!</p>\n"[..]));
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    let sum: serde_json::Value = serde_json::from_slice(&client.get("/add?a=40&b=2").unwrap().body).unwrap();
+    assert_eq!(sum["sum"], 42);
+    assert_eq!(client.get("/add?a=x&b=2").unwrap().status, 400);
+    assert_eq!(client.get("/nowhere").unwrap().status, 404);
+    drop(client);
+    server.stop().unwrap();
 }
