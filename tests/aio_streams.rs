@@ -46,3 +46,15 @@ fn an_unknown_host_says_what_failed() {
     let err = aio::run(async { streams::open_connection("no-such-host.invalid", 1).await.unwrap_err() });
     assert!(err.to_string().contains("resolving no-such-host.invalid:1"), "{err}");
 }
+
+#[test]
+fn wget_reads_the_headers_line_by_line_then_the_whole_body() {
+    use corolab::http::{ServerConfig, threads, wget::wget};
+    let server = threads::spawn("127.0.0.1:0", ServerConfig::default()).unwrap();
+    let port = server.addr().port();
+    let (headers, body) = aio::run(async move { wget("localhost", port, "/hello/wget").await.unwrap() });
+    assert_eq!(headers[0], "HTTP/1.1 200 OK");
+    assert!(headers.iter().any(|h| h == "Content-Length: 13"), "{headers:?}");
+    assert_eq!(body, b"Hello, wget!\n");
+    server.stop().unwrap();
+}

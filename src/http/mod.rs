@@ -19,6 +19,7 @@
 //! | [`error`] | what can be wrong with a request, and the status each answer gets |
 //! | [`server`] | `spawn(backend, addr, config)`, and HTTP as the shared [`crate::server`] lifecycle sees it |
 //! | [`threads`] | the thread-per-connection server |
+//! | [`wget`] | the articles' "wget": headers read line by line over aio streams |
 //! | [`gevent`] | a greenlet per connection on one thread's hub |
 //! | [`may`] | a may coroutine per connection, on may's worker threads |
 //! | [`aio`] | a task per connection on an aio event loop, and an async client |
@@ -84,6 +85,7 @@ pub mod response;
 pub mod routes;
 pub mod server;
 pub mod threads;
+pub mod wget;
 
 pub use app::{App, WebRequest, escape_html, html_response, json_response, text_response};
 pub use app_async::AsyncApp;
