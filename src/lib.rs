@@ -26,7 +26,7 @@
 //! layer can be read knowing only what is under it:
 //!
 //! ```text
-//!  tools        cli      bench     lessons     svg     trace rendering
+//!  tools        cli      bench     lessons     svg     timeline
 //!                 |        |
 //!  scenarios    scenarios: one file per scenario, every backend side by side
 //!                 |
@@ -50,7 +50,7 @@
 //! - scenarios run the lessons' workloads on every model and check them;
 //! - tools run, time, draw and teach: the `corolab` binary is a thin
 //!   layer of parsing and printing over them; trace rendering is
-//!   `trace/terminal.rs` and `trace/svg.rs`, drawing what the foundation
+//!   [`timeline`] (`src/timeline/`), drawing what the foundation
 //!   `trace` recorded.
 //!
 //! `tests/layers.rs` reads every source file and fails on a reference to a
@@ -82,7 +82,8 @@ pub mod server;
 // scenarios
 pub mod scenarios;
 
-// tools (trace rendering lives in trace/terminal.rs and trace/svg.rs)
+// tools
 pub mod bench;
 pub mod lessons;
 pub mod svg;
+pub mod timeline;

@@ -21,9 +21,8 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The layers, bottom first, and the modules in each. A module may refer
 /// to modules in its own layer or lower ones, never higher.
 ///
-/// `trace` is split in two: recording (`src/trace/mod.rs`, a foundation
-/// every model records into) and rendering (`src/trace/terminal.rs` and
-/// `svg.rs`, a tool). Names that no file has yet are the modules the
+/// `trace` records who ran when (a foundation every model records into);
+/// `timeline` draws it (a tool). Names that no file has yet are the modules the
 /// open issues announce (a server lifecycle, the echo and redis servers,
 /// the callbacks, genloop and fork models), placed ahead so they land in
 /// the right layer.
@@ -32,18 +31,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("models", &["generator", "genloop", "greenlet", "gevent", "aio", "callbacks", "fork"]),
     ("servers", &["server", "http", "echo", "redis"]),
     ("scenarios", &["scenarios"]),
-    ("tools", &[TRACE_RENDERING, "svg", "bench", "lessons", "cli"]),
+    ("tools", &["timeline", "svg", "bench", "lessons", "cli"]),
 ];
-
-/// The node that `src/trace/terminal.rs` and `src/trace/svg.rs` belong to.
-const TRACE_RENDERING: &str = "trace rendering";
 
 /// Edges that still break the rule on this branch, each fixed by its
 /// owner's branch. The lead empties this list at integration: the test
 /// fails on an entry that no longer occurs, so it cannot go stale.
 const KNOWN: &[(&str, &str, &str)] = &[
     // (from, to, who removes it and how)
-    ("trace", TRACE_RENDERING, "widths or lead: the renderers move out of trace/, which keeps recording"),
 ];
 
 /// One reference from a file to a top-level module.
@@ -87,9 +82,6 @@ fn node_of(relative: &Path) -> Option<String> {
     let name = relative.to_string_lossy();
     if name == "main.rs" || path.first().is_some_and(|p| p == "cli") {
         return Some("cli".into());
-    }
-    if name == "trace/terminal.rs" || name == "trace/svg.rs" {
-        return Some(TRACE_RENDERING.into());
     }
     path.first().cloned()
 }
@@ -214,20 +206,6 @@ fn crate_uses() -> Vec<Use> {
             }
             let line = text[..offset].matches('\n').count() + 1;
             uses.push(Use { file: relative.clone(), line, from: from.clone(), to });
-        }
-        // trace/mod.rs declares and calls its renderers: that is an edge too.
-        if relative.to_string_lossy() == "trace/mod.rs" {
-            for (n, line) in text.lines().enumerate() {
-                let l = line.trim();
-                if l.starts_with("mod svg;") || l.starts_with("mod terminal;") {
-                    uses.push(Use {
-                        file: relative.clone(),
-                        line: n + 1,
-                        from: from.clone(),
-                        to: TRACE_RENDERING.into(),
-                    });
-                }
-            }
         }
     }
     uses

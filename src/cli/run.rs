@@ -249,7 +249,7 @@ pub fn startup_note(backend: &str, trace: &Trace) -> Option<String> {
         format!(
             "may: those {} are may starting its scheduler (worker threads and \
              their stacks) on the first spawn in this process; later runs reuse it",
-            trace::format_duration(lead)
+            corolab::timeline::format_duration(lead)
         )
     })
 }

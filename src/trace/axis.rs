@@ -80,13 +80,13 @@ impl Rule {
         match self {
             Rule::Asked => match axis {
                 Axis::TimeUntil(d) => {
-                    format!("{kind}, {} wide for every run, so they compare", super::format_duration(d))
+                    format!("{kind}, {} wide for every run, so they compare", format_duration(d))
                 }
                 _ => format!("{kind}, as asked"),
             },
             Rule::WaitedOnTheClock => format!("{kind}: someone waited on a timer or IO"),
             Rule::LongStretch(d) => {
-                format!("{kind}: a task spent {} in one state", super::format_duration(d))
+                format!("{kind}: a task spent {} in one state", format_duration(d))
             }
             Rule::OnlyOrder => format!("{kind}: every stretch was under {} ms, so only order matters", {
                 LONG_STRETCH.as_millis()
@@ -139,8 +139,22 @@ pub fn lead_in(trace: &Trace) -> Duration {
 pub fn lead_in_note(trace: &Trace) -> Option<String> {
     let lead = lead_in(trace);
     (lead >= NOTABLE_LEAD_IN).then(|| {
-        format!("the first event came {} after the start: start-up, not drawn", super::format_duration(lead))
+        format!("the first event came {} after the start: start-up, not drawn", format_duration(lead))
     })
+}
+
+/// `1.5 ms`, `820 µs`, `2.00 s`: short, for axis labels.
+pub fn format_duration(d: Duration) -> String {
+    let ns = d.as_nanos();
+    if ns < 1_000 {
+        format!("{ns} ns")
+    } else if ns < 1_000_000 {
+        format!("{:.1} µs", ns as f64 / 1e3)
+    } else if ns < 1_000_000_000 {
+        format!("{:.1} ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.2} s", ns as f64 / 1e9)
+    }
 }
 
 #[cfg(test)]

@@ -40,9 +40,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod axis;
-mod svg;
-mod terminal;
+pub(crate) mod axis;
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -51,9 +49,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-pub use axis::{Axis, LONG_STRETCH, Rule, lead_in};
-pub use svg::MAX_LANES;
-pub use terminal::format_duration;
+pub use axis::{Axis, LONG_STRETCH, Rule, format_duration, lead_in};
 
 /// What a task is waiting on while it is not running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -87,7 +83,7 @@ pub enum State {
 
 /// Identifies a task within one trace: an index into [`Trace::tasks`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct TaskId(u32);
+pub struct TaskId(pub(crate) u32);
 
 impl TaskId {
     /// The id handed out while recording is off; events for it are dropped.
@@ -128,31 +124,6 @@ impl Trace {
     /// The time of the last event.
     pub fn span(&self) -> Duration {
         self.events.last().map_or(Duration::ZERO, |e| e.at)
-    }
-
-    /// Draws the trace as a terminal timeline `width` columns wide (task
-    /// names not included). See [`Axis`] for the two ways to draw time.
-    pub fn timeline(&self, width: usize, axis: Axis) -> String {
-        terminal::render(self, width, axis)
-    }
-
-    /// Draws the trace as a terminal timeline that fits in `total` columns,
-    /// task names, legend and `note` included (see [`crate::term::width`]).
-    /// The legend says which axis was used and why.
-    pub fn timeline_in(&self, total: usize, axis: Axis, note: Option<&str>) -> String {
-        terminal::render_in(self, total, axis, note)
-    }
-
-    /// Draws the trace as an SVG picture titled `title`: one lane per task
-    /// (at most [`MAX_LANES`]), colour by state, with a legend and an axis.
-    pub fn svg(&self, title: &str, axis: Axis) -> String {
-        svg::render(self, title, axis, None)
-    }
-
-    /// Like [`Trace::svg`], with `note` written under the axis (what a gap
-    /// or a slow start means, for one backend).
-    pub fn svg_noted(&self, title: &str, axis: Axis, note: &str) -> String {
-        svg::render(self, title, axis, Some(note))
     }
 }
 

@@ -17,9 +17,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use super::terminal::format_duration;
-use super::{Axis, State, Trace, Wait};
 use crate::svg::Svg;
+use crate::trace::format_duration;
+use crate::trace::{Axis, State, Trace, Wait};
 use std::time::Duration;
 
 /// Lanes drawn at most; a trace with more tasks says how many it left out.
@@ -72,7 +72,7 @@ struct Stretch {
 /// Every stretch of every task, in axis units, and the axis length. Time
 /// counts from the first event: what came before it is start-up.
 fn stretches(trace: &Trace, by_event: bool) -> (Vec<Stretch>, f64) {
-    let origin = super::lead_in(trace);
+    let origin = crate::trace::lead_in(trace);
     let since = |at: Duration| at.saturating_sub(origin).as_nanos() as f64;
     let end = if by_event { trace.events.len() as f64 } else { since(trace.span()) };
     let mut open: Vec<Option<(State, f64)>> = vec![None; trace.tasks.len()];
@@ -103,7 +103,7 @@ pub(super) fn render(trace: &Trace, title: &str, axis: Axis, note: Option<&str>)
         PLOT_WIDTH
     };
     let mut notes = vec![rule.reason(axis)];
-    notes.extend(super::axis::lead_in_note(trace));
+    notes.extend(crate::trace::axis::lead_in_note(trace));
     notes.extend(note.map(str::to_string));
     let lanes = trace.tasks.len().min(MAX_LANES);
     let hidden = trace.tasks.len() - lanes;

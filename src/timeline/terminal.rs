@@ -12,8 +12,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use super::axis::{self, Axis};
-use super::{State, Trace, Wait};
+use crate::trace::axis::{self, Axis};
+use crate::trace::{State, Trace, Wait, format_duration};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -201,20 +201,6 @@ fn fill_by_time(trace: &Trace, origin: Duration, span: Duration, rows: &mut [Vec
         if let Some((state, from)) = *state {
             paint(&mut rows[task], state, from, columns - 1);
         }
-    }
-}
-
-/// `1.5 ms`, `820 µs`, `2.00 s`: short, for axis labels.
-pub fn format_duration(d: Duration) -> String {
-    let ns = d.as_nanos();
-    if ns < 1_000 {
-        format!("{ns} ns")
-    } else if ns < 1_000_000 {
-        format!("{:.1} µs", ns as f64 / 1e3)
-    } else if ns < 1_000_000_000 {
-        format!("{:.1} ms", ns as f64 / 1e6)
-    } else {
-        format!("{:.2} s", ns as f64 / 1e9)
     }
 }
 
