@@ -3,7 +3,7 @@
 //! cross-core wakeups:
 //!
 //! ```text
-//! taskset -c 0 cargo bench --bench aio
+//! taskset -c 0 cargo bench -p corolab-benches --bench aio
 //! ```
 //!
 //! | group | what one iteration is |
@@ -13,7 +13,7 @@
 //! | `sleepers_100k` | spawn 100,000 tasks that each sleep 10 ms, and join them all |
 //! | `echo` | one 64-byte message over 127.0.0.1 and its echo back (client and server tasks on the same loop) |
 //!
-//! | `cross_thread` | a plain thread hands the loop a future and blocks for its result (`spawn_threadsafe().wait()` vs tokio `Handle::spawn` + a blocking oneshot); **not** meaningful pinned: run it unpinned, `cargo bench --bench aio -- cross_thread` |
+//! | `cross_thread` | a plain thread hands the loop a future and blocks for its result (`spawn_threadsafe().wait()` vs tokio `Handle::spawn` + a blocking oneshot); **not** meaningful pinned: run it unpinned, `cargo bench -p corolab-benches --bench aio -- cross_thread` |
 //!
 //! The 1,000,000-sleeper peak-memory comparison is `benches/aio_million.rs`
 //! (one fresh process per runtime, so each peak is its own).

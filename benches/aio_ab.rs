@@ -7,7 +7,7 @@
 //! machine.
 //!
 //! ```text
-//! taskset -c 0 cargo bench --bench aio_ab
+//! taskset -c 0 cargo bench -p corolab-benches --bench aio_ab
 //! ```
 
 use corolab::aio;

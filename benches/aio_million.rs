@@ -2,8 +2,9 @@
 //! time and peak resident memory, each runtime in a fresh process.
 //!
 //! ```text
-//! taskset -c 0 cargo bench --bench aio_million            # both, one child process each
-//! taskset -c 0 cargo bench --bench aio_million -- aio     # just one
+//! B="cargo bench -p corolab-benches --bench"
+//! taskset -c 0 $B aio_million          # both, one child process each
+//! taskset -c 0 $B aio_million -- aio   # just one
 //! ```
 //!
 //! Every task sleeps 500 ms; then all are joined (awaited in spawn order).

@@ -8,9 +8,9 @@
 //! | `echo/may` | may coroutines on ONE worker (set here), the peer of gevent on one core |
 //! | `echo/threads` | a thread per connection and per client |
 //!
-//! Run pinned: `taskset -c 0 cargo bench --bench echo` (one core for
-//! everything, the fair comparison of schedulers); unpinned it measures the
-//! two-core case, where threads and may can use both cores.
+//! Run pinned, `taskset -c 0 cargo bench -p corolab-benches --bench echo`
+//! (one core for everything, the fair comparison of schedulers); unpinned
+//! it measures the two-core case, where threads and may can use both cores.
 
 use std::time::Duration;
 

@@ -8,15 +8,16 @@
 //! | `gevent/queue_pingpong` | one hand-off through two `gevent::Queue`s: a `put`, a `get` that parks, the hub's switch |
 //! | `may/yield_pingpong` | one `may::coroutine::yield_now` with two coroutines on ONE may worker |
 //!
-//! Run pinned to one core: `taskset -c 0 cargo bench --bench gevent`. may
-//! is configured with one worker here, so every number is a same-thread
+//! Run pinned to one core:
+//! `taskset -c 0 cargo bench -p corolab-benches --bench gevent`. may is
+//! configured with one worker here, so every number is a same-thread
 //! switch; cross-thread hand-offs are measured apart (`corolab run
 //! pingpong -b may --workers 2`).
 //!
 //! # Figures
 //!
-//! `taskset -c 0 cargo bench --bench gevent` on the shared 2-core VM at
-//! load average 1.0; "before" is the same bench built from the code before
+//! `taskset -c 0 cargo bench -p corolab-benches --bench gevent` on the
+//! shared 2-core VM at load average 1.0; "before" is the same bench built from the code before
 //! the switch path was trimmed, run back to back (two paired runs):
 //!
 //! | bench | before | after |

@@ -16,7 +16,7 @@
 //! are comparisons, not capacities; `benches/wrk.sh` gives wrk's view.
 //!
 //! ```text
-//! cargo bench --bench http
+//! cargo bench -p corolab-benches --bench http
 //! ```
 
 #[path = "peers/hyper_hello.rs"]

@@ -8,7 +8,8 @@
 //! | `spawn_join/may_in_coroutine` | the same, spawned and joined from inside a may coroutine |
 //! | `spawn_join/thread` | `std::thread::spawn` plus `join` |
 //!
-//! Run pinned to one core: `taskset -c 0 cargo bench --bench spawn`.
+//! Run pinned to one core:
+//! `taskset -c 0 cargo bench -p corolab-benches --bench spawn`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -14,13 +14,15 @@
 //! | `greenlet/main_g` | `g.switch(())` from main plus `main.switch(())` back: 2 context switches |
 //! | `greenlet/g_h` | `h.switch(())` from greenlet g plus `g.switch(())` back: 4 context switches (through the trampoline) |
 //!
-//! Run pinned to one core: `taskset -c 0 cargo bench --bench switch`.
+//! Run pinned to one core:
+//! `taskset -c 0 cargo bench -p corolab-benches --bench switch`.
 //!
 //! # Figures
 //!
 //! On the 2-core development VM, pinned with `taskset -c 0`, load average
-//! about 1: the median of three runs of `cargo bench --bench switch --
-//! --warm-up-time 1 --measurement-time 2`, and ratios of those medians.
+//! about 1: the median of three runs of
+//! `cargo bench -p corolab-benches --bench switch -- --warm-up-time 1
+//! --measurement-time 2`, and ratios of those medians.
 //!
 //! | bench | time | vs raw | vs raw consumed as a `bool` |
 //! | --- | --- | --- | --- |

@@ -20,7 +20,7 @@
 //! rounds and the spread between the quartiles.
 //!
 //! ```text
-//! taskset -c 0 cargo bench --bench switch_ab
+//! taskset -c 0 cargo bench -p corolab-benches --bench switch_ab
 //! ```
 //!
 //! # Figures
