@@ -30,6 +30,17 @@
 //! (`call_soon_threadsafe`, a finished executor job) reaches a sleeping
 //! loop.
 //!
+//! # Level-triggered pollers, for the road underneath
+//!
+//! Beside the runtimes' edge-triggered [`Poller`], three sibling files
+//! export a level-triggered `Poller` each, behind one trait,
+//! [`LevelPoller`]: [`select`] on select(2), [`poll`] on poll(2) and
+//! [`epoll`] on epoll. They answer the same questions at different costs
+//! (select and poll check every watched descriptor on every wait; select
+//! cannot even hold a descriptor past `FD_SETSIZE`), which is why epoll
+//! exists. `selectors` is a safe, Python-style API over any of them,
+//! and the `callbacks` event loop is built on it.
+//!
 //! [`Slots`] is the other half of a registration: key to who waits to read
 //! and who waits to write, with a free list so keys are reused, and a count
 //! of the slots someone waits on ([`Slots::waiting`]), so a loop knows
@@ -104,11 +115,26 @@
 //! and only [`Poller::notify`] is called from other threads.
 
 // No `forbid(unsafe_code)` here: `poller` wraps `polling`'s one unsafe call
-// (registering a source). `timers` forbids it for itself.
+// (registering a source), `select` and `poll` their libc calls. The others
+// forbid it for themselves.
+pub mod epoll;
+mod level;
+pub mod poll;
 mod poller;
+pub mod select;
 mod slots;
 mod timers;
 
+pub use level::LevelPoller;
 pub use poller::{Events, Interest, Poller, RESERVED_KEY, Readiness};
+
+// ANCHOR: default_poller
+/// The level-triggered poller `selectors::DefaultSelector` and the
+/// `callbacks` loop use, chosen here once, as Python's `selectors` picks
+/// the best the platform has: epoll, else poll, else select. (Swap the
+/// line for `poll::Poller` or `select::Poller` to watch a server run on
+/// the older calls; `selectors::Selector` takes any of them.)
+pub type DefaultPoller = epoll::Poller;
+// ANCHOR_END: default_poller
 pub use slots::{Direction, Slot, Slots};
 pub use timers::{TimerId, Timers};
