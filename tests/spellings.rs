@@ -40,7 +40,15 @@ fn the_async_fn_and_its_hand_written_future_give_the_same_output_and_timeline() 
     let (rows_a, rows_b) = (rows(&trace_a), rows(&trace_b));
     assert!(rows_a.iter().any(|(name, _)| name == "brew 0"), "{rows_a:?}");
     assert!(rows_b.iter().any(|(name, _)| name == "Brew 0"), "{rows_b:?}");
-    let states = |rows: &[(String, Vec<State>)]| rows.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>();
+    // The brews' own rows, not the joiner's: how often the joiner wakes
+    // depends on whether the brews end in one loop pass or several, which
+    // a loaded machine decides.
+    let states = |rows: &[(String, Vec<State>)]| {
+        rows.iter()
+            .filter(|(name, _)| name.to_lowercase().starts_with("brew"))
+            .map(|(_, s)| s.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(states(&rows_a), states(&rows_b), "the two spellings' timelines differ");
 }
 
