@@ -38,7 +38,7 @@
 //! [`epoll`] on epoll. They answer the same questions at different costs
 //! (select and poll check every watched descriptor on every wait; select
 //! cannot even hold a descriptor past `FD_SETSIZE`), which is why epoll
-//! exists. `selectors` is a safe, Python-style API over any of them,
+//! exists. [`selectors`] is a safe, Python-style API over any of them,
 //! and the `callbacks` event loop is built on it.
 //!
 //! [`Slots`] is the other half of a registration: key to who waits to read
@@ -122,6 +122,7 @@ mod level;
 pub mod poll;
 mod poller;
 pub mod select;
+pub mod selectors;
 mod slots;
 mod timers;
 
@@ -129,11 +130,11 @@ pub use level::LevelPoller;
 pub use poller::{Events, Interest, Poller, RESERVED_KEY, Readiness};
 
 // ANCHOR: default_poller
-/// The level-triggered poller `selectors::DefaultSelector` and the
+/// The level-triggered poller [`selectors::DefaultSelector`] and the
 /// `callbacks` loop use, chosen here once, as Python's `selectors` picks
 /// the best the platform has: epoll, else poll, else select. (Swap the
 /// line for `poll::Poller` or `select::Poller` to watch a server run on
-/// the older calls; `selectors::Selector` takes any of them.)
+/// the older calls; [`selectors::Selector`] takes any of them.)
 pub type DefaultPoller = epoll::Poller;
 // ANCHOR_END: default_poller
 pub use slots::{Direction, Slot, Slots};
