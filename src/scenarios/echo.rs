@@ -146,7 +146,7 @@ fn say_served(config: &Config, state: &ServerState) {
 /// OS threads: the threads accept loop on a thread of its own, a thread
 /// per connection, and a thread per client.
 fn threads(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
-    let cap = crate::gevent::limits::thread_limit() as u64 / 2;
+    let cap = crate::stack::limits::thread_limit() as u64 / 2;
     if clients > cap {
         return Err(ScenarioError::Failed(format!(
             "{clients} clients need {} threads (one per client, one per connection); \

@@ -126,7 +126,7 @@ fn sequential(n: u64, delay: Duration, config: &Config) -> Vec<Duration> {
 fn threads(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
     // std aborts the process when a new thread cannot map its signal
     // stack, so refuse up front (see `limits::thread_limit`).
-    use crate::gevent::limits;
+    use crate::stack::limits;
     let cap = limits::thread_limit();
     if n as usize > cap {
         let needed = 4 * n + limits::RESERVED_MAPPINGS as u64;

@@ -41,7 +41,7 @@ where
     H: Fn(&mut TcpStream, &ServerState) -> io::Result<()> + Send + Sync + 'static,
 {
     let handler = Arc::new(handler);
-    let threads = Some(crate::gevent::limits::thread_limit());
+    let threads = Some(crate::stack::limits::thread_limit());
     for stream in listener.incoming() {
         if state.stopping() {
             break;
