@@ -356,53 +356,58 @@ const TIMER_LEAD: Duration = Duration::from_millis(150);
 
 /// `n` gevent tasks sleep until one deadline.
 fn timer_gevent(n: u64) -> Result<Timed, String> {
-    let deadline = Instant::now() + TIMER_LEAD;
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
+    timer_blocking(
+        n,
+        |deadline| {
             gevent::spawn(move || {
-                gevent::sleep(deadline.saturating_duration_since(Instant::now()));
+                gevent::sleep_until(deadline);
                 Instant::now()
             })
-        })
-        .collect();
-    started_in_time(deadline)?;
-    let woke: Result<Vec<Instant>, String> =
-        tasks.into_iter().map(|t| t.join().map_err(|e| e.to_string())).collect();
-    spread(&woke?, deadline)
+        },
+        |task| task.join().map_err(|e| e.to_string()),
+    )
 }
 
 /// `n` may coroutines (one worker) sleep until one deadline.
 fn timer_may(n: u64) -> Result<Timed, String> {
     configure_may()?;
-    let deadline = Instant::now() + TIMER_LEAD;
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
+    timer_blocking(
+        n,
+        |deadline| {
             gmay::spawn(move || {
-                gmay::sleep(deadline.saturating_duration_since(Instant::now()));
+                gmay::sleep_until(deadline);
                 Instant::now()
             })
-        })
-        .collect();
-    started_in_time(deadline)?;
-    let woke: Result<Vec<Instant>, String> =
-        tasks.into_iter().map(|t| t.join().map_err(|e| e.to_string())).collect();
-    spread(&woke?, deadline)
+        },
+        |task| task.join().map_err(|e| e.to_string()),
+    )
 }
 
 /// `n` OS threads sleep until one deadline.
 fn timer_threads(n: u64) -> Result<Timed, String> {
-    let deadline = Instant::now() + TIMER_LEAD;
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
+    timer_blocking(
+        n,
+        |deadline| {
             std::thread::spawn(move || {
                 std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
                 Instant::now()
             })
-        })
-        .collect();
+        },
+        |task| task.join().map_err(|_| "a thread panicked".to_string()),
+    )
+}
+
+/// The timer row of a blocking model: `start` makes a task that sleeps
+/// until the deadline and says when it woke, `join` waits for it.
+fn timer_blocking<T>(
+    n: u64,
+    start: impl Fn(Instant) -> T,
+    join: impl Fn(T) -> Result<Instant, String>,
+) -> Result<Timed, String> {
+    let deadline = Instant::now() + TIMER_LEAD;
+    let tasks: Vec<T> = (0..n).map(|_| start(deadline)).collect();
     started_in_time(deadline)?;
-    let woke: Result<Vec<Instant>, String> =
-        tasks.into_iter().map(|t| t.join().map_err(|_| "a thread panicked".to_string())).collect();
+    let woke: Result<Vec<Instant>, String> = tasks.into_iter().map(join).collect();
     spread(&woke?, deadline)
 }
 
