@@ -17,6 +17,7 @@
 use super::child::{self, End, Limits};
 use super::summary::shorten;
 use super::workloads;
+use crate::term::wrap;
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::Command;
@@ -453,28 +454,9 @@ fn wrapped(label: &str, reason: &str, width: usize) -> String {
     out
 }
 
-fn wrapped_text(text: &str, width: usize) -> String {
+/// `text` wrapped to `width`, each line ended.
+pub(super) fn wrapped_text(text: &str, width: usize) -> String {
     wrap(text, width).iter().map(|l| format!("{l}\n")).collect()
-}
-
-/// Words into lines of at most `width` characters (a longer word gets a
-/// line of its own).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line += word;
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 #[cfg(test)]

@@ -26,8 +26,7 @@ pub fn text(report: &Report) -> String {
             writeln!(out, "{}", shorten(&format!("━━ scale: {} ━━", probe_heading(&report.probe)), width));
         out += &probe_text(&report.probe, width);
     }
-    let lines =
-        |text: &str| -> String { super::ops::wrap(text, width).iter().map(|l| format!("{l}\n")).collect() };
+    let lines = |text: &str| super::ops::wrapped_text(text, width);
     for note in &report.notes {
         out += &lines(&format!("note: {note}"));
     }
@@ -102,7 +101,7 @@ fn probe_text(p: &Probe, width: usize) -> String {
                 if i == 0 { format!("{c}{fill}") } else { format!("{fill}{c}") }
             })
             .collect();
-        let reason = super::ops::wrap(&row[3], room);
+        let reason = crate::term::wrap(&row[3], room);
         let first = reason.first().cloned().unwrap_or_default();
         out += format!("{}  {first}", line.join("  ")).trim_end();
         out += "\n";

@@ -216,7 +216,7 @@ fn render_columns(rows: &[Row], keep: &[usize], width: usize) -> String {
                 let reason = if width == usize::MAX {
                     vec![reason.to_string()]
                 } else {
-                    super::ops::wrap(reason, room)
+                    crate::term::wrap(reason, room)
                 };
                 for (i, part) in reason.iter().enumerate() {
                     let lead = if i == 0 { pad(label, widths[0], true) } else { " ".repeat(widths[0]) };
