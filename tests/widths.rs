@@ -96,3 +96,16 @@ fn help_fits_80_columns() {
         fits(80, args);
     }
 }
+
+#[test]
+fn error_messages_fit_80_columns() {
+    for args in
+        [&["run", "nosuch"][..], &["check", "99"], &["lesson", "99"], &["run", "sleepers", "--n", "0"]]
+    {
+        let out = corolab(80, args);
+        assert_eq!(out.status.code(), Some(2), "`corolab {}` should be a usage error", args.join(" "));
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(text.starts_with("error: "), "{text}");
+        assert!(widest(&text) <= 80, "`corolab {}` wrote an error wider than 80:\n{text}", args.join(" "));
+    }
+}

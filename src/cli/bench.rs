@@ -71,7 +71,7 @@ pub fn bench(args: BenchArgs) -> i32 {
     let mut options = match Options::new(args.quick) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: cannot find corolab's own binary to run children: {e}");
+            super::print_error(format_args!("cannot find corolab's own binary to run children: {e}"));
             return 1;
         }
     };
@@ -110,7 +110,7 @@ pub fn bench(args: BenchArgs) -> i32 {
         match serde_json::to_string(&report) {
             Ok(json) => println!("{json}"),
             Err(e) => {
-                eprintln!("error: {e}");
+                super::print_error(format_args!("{e}"));
                 return 1;
             }
         }
@@ -122,7 +122,7 @@ pub fn bench(args: BenchArgs) -> i32 {
             Ok(files) if !args.json => println!("wrote {} files to {}", files.len(), dir.display()),
             Ok(_) => {}
             Err(e) => {
-                eprintln!("error: could not write to {}: {e}", dir.display());
+                super::print_error(format_args!("could not write to {}: {e}", dir.display()));
                 return 1;
             }
         }
@@ -139,7 +139,7 @@ pub fn bench(args: BenchArgs) -> i32 {
     if failed.is_empty() {
         0
     } else {
-        eprintln!("error: failed: {}", failed.join(", "));
+        super::print_error(format_args!("failed: {}", failed.join(", ")));
         1
     }
 }

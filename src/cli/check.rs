@@ -36,7 +36,7 @@ pub fn check(args: CheckArgs) -> i32 {
     let _debouncer = match watching {
         Ok(debouncer) => debouncer,
         Err(e) => {
-            eprintln!("error: cannot watch {} for changes ({e})", lesson.dir.display());
+            super::print_error(format_args!("cannot watch {} for changes ({e})", lesson.dir.display()));
             return 1;
         }
     };
@@ -96,7 +96,9 @@ fn check_once(lesson: &Lesson, solution: bool) -> i32 {
     let output = match output {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: could not run cargo ({e}); corolab check needs the Rust toolchain");
+            super::print_error(format_args!(
+                "could not run cargo ({e}); corolab check needs the Rust toolchain"
+            ));
             return 1;
         }
     };

@@ -60,7 +60,7 @@ pub fn solution(args: SolutionArgs) -> i32 {
     let text = match std::fs::read_to_string(&file) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("error: cannot read {} ({e})", file.display());
+            super::print_error(format_args!("cannot read {} ({e})", file.display()));
             return 1;
         }
     };

@@ -20,7 +20,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
     let text = match lessons::page::for_terminal(&lesson, term::width()) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::print_error(format_args!("{e}"));
             return 1;
         }
     };

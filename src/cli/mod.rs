@@ -83,6 +83,16 @@ fn find_lesson(name: &str) -> Option<corolab::lessons::Lesson> {
 
 /// Prints a one-line usage error and returns exit status 2.
 pub fn usage_error(message: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {message}");
+    print_error(message);
     2
+}
+
+/// Prints `error: message` on stderr, wrapped to the terminal's width with
+/// the continuation lines under the message, so a long list of choices
+/// fits 80 columns like everything else.
+pub fn print_error(message: impl std::fmt::Display) {
+    eprintln!(
+        "{}",
+        corolab::term::hanging("error: ", &message.to_string(), "error: ".len(), corolab::term::width())
+    );
 }

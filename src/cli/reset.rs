@@ -28,7 +28,7 @@ pub fn reset(args: ResetArgs) -> i32 {
     let pristine = match pristine(&root, &relative) {
         Ok(text) => text,
         Err(why) => {
-            eprintln!("error: cannot reset {relative}: {why}");
+            super::print_error(format_args!("cannot reset {relative}: {why}"));
             return 1;
         }
     };
@@ -57,7 +57,10 @@ pub fn reset(args: ResetArgs) -> i32 {
         }
     };
     if let Err(e) = std::fs::write(&exercise, pristine) {
-        eprintln!("error: could not write {relative} ({e}); your version is also in {}", backup.display());
+        super::print_error(format_args!(
+            "could not write {relative} ({e}); your version is also in {}",
+            backup.display()
+        ));
         return 1;
     }
     let _ = progress.mark_unsolved(&lesson);

@@ -98,7 +98,7 @@ pub fn run(args: RunArgs) -> i32 {
             let title = format!("{} on {backend} (n = {})", scenario.name, report.n);
             let note = startup_note(backend.name(), trace).unwrap_or_default();
             if let Err(e) = std::fs::write(&path, trace.svg_noted(&title, Axis::Auto, &note)) {
-                eprintln!("error: could not write {}: {e}", path.display());
+                super::print_error(format_args!("could not write {}: {e}", path.display()));
                 all_ok = false;
             } else if !args.json {
                 println!("timeline written to {}", path.display());

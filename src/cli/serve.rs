@@ -130,7 +130,7 @@ pub fn serve(args: ServeArgs) -> i32 {
 }
 
 fn fail(message: String) -> i32 {
-    eprintln!("error: {message}");
+    super::print_error(format_args!("{message}"));
     1
 }
 
