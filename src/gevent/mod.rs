@@ -27,7 +27,7 @@
 //! | gevent (Python) | here | file |
 //! | --- | --- | --- |
 //! | the hub | (internal) | `hub/` |
-//! | `gevent.spawn(f)`, `g.join()`, `g.kill()` | [`spawn`], [`JoinHandle`] | `spawn.rs` |
+//! | `gevent.spawn(f)`, `g.join()`, `g.kill()` | [`spawn()`], [`JoinHandle`] | `spawn.rs` |
 //! | `gevent.joinall(gs, timeout)` | [`joinall`] | `spawn.rs` |
 //! | `gevent.sleep(d)`, `sleep(0)` | [`sleep`], [`sleep_until`] | `spawn.rs` |
 //! | `gevent.Timeout`, `with_timeout` | [`Timeout`], [`with_timeout`] | `timeout.rs` |

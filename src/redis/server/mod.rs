@@ -1,7 +1,7 @@
 //! The mini-redis server on every backend: the shared [`crate::server`]
 //! lifecycle with a redis handler.
 //!
-//! Every backend runs the same IO-free [`Session`](super::Session) over
+//! Every backend runs the same IO-free [`Session`] over
 //! one [`Db`] per server; they differ in three things, which are the
 //! lesson:
 //!
