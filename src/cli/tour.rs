@@ -41,12 +41,13 @@ pub fn tour() -> i32 {
     ok &= sleepers();
     lessons();
     println!();
-    say("next: read lessons/01-generators/README.md (or `cargo run --release -- lessons`), then try");
+    say("next: `cargo install --path .` puts corolab on your PATH; without it,");
+    say("type `cargo run --release --` where these say `corolab`. Then try:");
     for command in [
-        "cargo run --release -- run pingpong --backend greenlet --trace",
-        "cargo run --release -- run sleepers --trace",
-        "cargo run --release -- check 01",
-        "cargo run --release -- bench --quick",
+        "corolab lesson 01          # read the first lesson, code included",
+        "corolab check 01           # its exercise: what still fails, and why",
+        "corolab run pingpong --backend greenlet --trace",
+        "corolab bench --quick",
     ] {
         println!("  {command}");
     }
