@@ -48,7 +48,7 @@ for backend in $backends; do
 done
 if python3 -c 'import aiohttp' 2>/dev/null; then
   port=$((port + 1))
-  python3 lessons/09-web-server-and-crawler/original.py --aiohttp --serve --port "$port" >/dev/null 2>&1 &
+  python3 lessons/12-web-server-and-crawler/original.py --aiohttp --serve --port "$port" >/dev/null 2>&1 &
   pid=$!
   wait_port "$port" && run_wrk "aiohttp" "http://127.0.0.1:$port/hello/world"
   kill "$pid"

@@ -43,7 +43,7 @@ fn greenlet_docs_demo_prints_12_56_34() {
 }
 
 /// The articles' version: test1 switches to test2 a second time, so 78 is
-/// printed too (CPython with greenlet: `[12, 56, 34, 78]`; lesson 02's
+/// printed too (CPython with greenlet: `[12, 56, 34, 78]`; lesson 03's
 /// `original.py` runs both).
 #[test]
 fn articles_demo_switches_to_test2_twice_and_prints_12_56_34_78() {

@@ -217,8 +217,11 @@ fn reset_without_a_git_history_says_so_and_changes_nothing() {
 #[test]
 fn demos_narrate_with_timestamps_section_by_section_as_the_python_does() {
     let state = state_dir("demo");
-    for number in [3, 5, 6, 7, 8] {
-        let lesson = all().into_iter().find(|l| l.number == number).unwrap();
+    // Every lesson with a `demo.rs` has a `corolab demo NN` that runs it.
+    let with_demos: Vec<_> = all().into_iter().filter(|l| l.dir.join("demo.rs").is_file()).collect();
+    assert!(with_demos.len() >= 5, "the demos were not found");
+    for lesson in with_demos {
+        let number = lesson.number;
         let out = corolab(&["demo", &format!("{number:02}")], &state);
         let text = stdout(&out);
         assert!(out.status.success(), "demo {number}: {}", String::from_utf8_lossy(&out.stderr));

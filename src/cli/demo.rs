@@ -9,24 +9,24 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-#[path = "../../lessons/03-gevent/demo.rs"]
-mod lesson03;
-#[path = "../../lessons/05-asyncio-basics/demo.rs"]
+#[path = "../../lessons/05-gevent/demo.rs"]
 mod lesson05;
-#[path = "../../lessons/06-cancel-and-timeouts/demo.rs"]
-mod lesson06;
-#[path = "../../lessons/07-threads-and-executors/demo.rs"]
+#[path = "../../lessons/07-asyncio-basics/demo.rs"]
 mod lesson07;
-#[path = "../../lessons/08-async-iterators-and-resources/demo.rs"]
-mod lesson08;
+#[path = "../../lessons/09-cancel-and-timeouts/demo.rs"]
+mod lesson09;
+#[path = "../../lessons/10-threads-and-executors/demo.rs"]
+mod lesson10;
+#[path = "../../lessons/11-async-iterators-and-resources/demo.rs"]
+mod lesson11;
 
 /// The lessons that have a Rust demo, and how to run each.
 const DEMOS: &[(u32, fn())] = &[
-    (3, lesson03::main),
     (5, lesson05::main),
-    (6, lesson06::main),
     (7, lesson07::main),
-    (8, lesson08::main),
+    (9, lesson09::main),
+    (10, lesson10::main),
+    (11, lesson11::main),
 ];
 
 #[derive(Debug, clap::Args)]

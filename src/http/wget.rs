@@ -1,7 +1,7 @@
 //! The articles' "wget": an HTTP answer's headers read line by line with
 //! asyncio-style streams, then its body read exactly.
 //!
-//! The Python original (`lessons/09-web-server-and-crawler/wget.py`) opens
+//! The Python original (`lessons/12-web-server-and-crawler/wget.py`) opens
 //! a connection with `asyncio.open_connection`, writes the request, drains,
 //! and prints the header lines as `reader.readline()` yields them; here
 //! the same steps run on [`crate::aio::streams`], and the body is read
