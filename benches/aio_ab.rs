@@ -8,7 +8,12 @@
 //!
 //! ```text
 //! taskset -c 0 cargo bench -p corolab-benches --bench aio_ab
+//! taskset -c 0 cargo bench -p corolab-benches --bench aio_ab -- echo aio
 //! ```
+//!
+//! The second form runs one side of one bench, once, with no warm-up and
+//! no peer: a process to hand to `strace -c -f` or `perf stat`, whose
+//! counts divided by the operations it prints are per-operation counts.
 
 use corolab::aio;
 use std::time::{Duration, Instant};
@@ -77,11 +82,37 @@ fn ab(name: &str, iters: u64, a: fn(u64), b: fn(u64)) {
     );
 }
 
+/// One bench: its name, operations a round, aio's side, tokio's side.
+type Bench = (&'static str, u64, fn(u64), fn(u64));
+
+/// The benches, in the order they run.
+const BENCHES: [Bench; 2] =
+    [("spawn_await", 200_000, aio_spawn_await, tokio_spawn_await), ("echo", 20_000, aio_echo, tokio_echo)];
+
+/// `aio_ab -- <bench> <aio|tokio>`: one side, once, for strace or perf.
+fn run_one(bench: &str, side: &str) {
+    let Some(&(name, iters, a, b)) = BENCHES.iter().find(|(name, ..)| *name == bench) else {
+        panic!("no bench {bench}: spawn_await or echo");
+    };
+    let f = match side {
+        "aio" => a,
+        "tokio" => b,
+        other => panic!("no side {other}: aio or tokio"),
+    };
+    let (wall, cpu) = measure(iters, f);
+    println!("{name} {side}: {iters} operations, wall {wall:.2?} cpu {cpu:.2?} each");
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo bench` probes harness=false benches with --list
     }
+    let which: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if let [bench, side] = which.as_slice() {
+        return run_one(bench, side);
+    }
     println!("medians of {ROUNDS} alternating rounds, per operation");
-    ab("spawn_await", 200_000, aio_spawn_await, tokio_spawn_await);
-    ab("echo", 20_000, aio_echo, tokio_echo);
+    for (name, iters, a, b) in BENCHES {
+        ab(name, iters, a, b);
+    }
 }
