@@ -10,7 +10,7 @@
 //! | generators: `yield`, `send`, `throw`, `close` | `generator` | corosensei stackful coroutines |
 //! | generators as tasks: `yield from` asyncio | `genloop` | generators + timers + epoll |
 //! | greenlets: explicit `switch()` | `greenlet` | corosensei, through a trampoline |
-//! | gevent: a hub that switches on IO | `gevent` | greenlets + timers + epoll (`polling`); or `may` |
+//! | gevent: a hub that switches on IO | `gevent` | greenlets + timers + epoll; or `may` |
 //! | asyncio: an event loop of tasks | `aio` | async-task + timers + epoll |
 //! | coroutine stacks: a per-thread pool, overflow reports | `stack` | corosensei `DefaultStack`, a `SIGSEGV` handler |
 //! | OS threads | [`scenarios`] (`threads` backend) | std threads + crossbeam-channel |

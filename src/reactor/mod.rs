@@ -18,7 +18,8 @@
 //!
 //! # The three parts
 //!
-//! [`Poller`] wraps the `polling` crate (epoll on Linux). A socket is
+//! [`Poller`] is epoll, called directly (through rustix's safe wrappers),
+//! at one system call per wait. A socket is
 //! registered once under a key, for both directions, *edge-triggered*
 //! ([`Poller::add_edge`]): its registration never changes until it closes,
 //! and the poller reports it each time it becomes readable or writable. A
@@ -28,7 +29,8 @@
 //! [`Poller::notify`] wakes a [`Poller::wait`] sleeping on another thread;
 //! that is how work handed over from other threads
 //! (`call_soon_threadsafe`, a finished executor job) reaches a sleeping
-//! loop.
+//! loop, through an eventfd written only when the loop may be asleep
+//! (`notifier.rs` shows the handshake).
 //!
 //! # Level-triggered pollers, for the road underneath
 //!
@@ -114,11 +116,13 @@
 //! single-threaded loop needs: no locks, because each loop owns its reactor
 //! and only [`Poller::notify`] is called from other threads.
 
-// No `forbid(unsafe_code)` here: `poller` wraps `polling`'s one unsafe call
-// (registering a source), `select` and `poll` their libc calls. The others
-// forbid it for themselves.
+// No `forbid(unsafe_code)` here: `select` and `poll` make their libc calls,
+// and `poller`, `epoll` and `level` declare the one unsafe contract
+// (register a source, delete it before it closes). The others forbid it
+// for themselves.
 pub mod epoll;
 mod level;
+mod notifier;
 pub mod poll;
 mod poller;
 pub mod select;

@@ -1,11 +1,12 @@
 //! [`Poller`]: sockets registered under keys, edge-triggered readiness, and
-//! a cross-thread wakeup.
+//! a cross-thread wakeup, on epoll(7) directly (through rustix's safe
+//! wrappers of its three system calls).
 //!
-//! A thin layer over `polling::Poller` that fixes the choices corolab's
-//! runtimes share: a source is registered once, for both directions,
-//! *edge-triggered* ([`Poller::add_edge`]); a wait interrupted by a signal
-//! is an empty wait rather than an error; and the key `usize::MAX` is
-//! reserved (`polling` uses it for [`Poller::notify`]).
+//! It fixes the choices corolab's runtimes share: a source is registered
+//! once, for both directions, *edge-triggered* ([`Poller::add_edge`]); a
+//! wait interrupted by a signal is an empty wait rather than an error; and
+//! the key `usize::MAX` is reserved for the eventfd behind
+//! [`Poller::notify`] (see `notifier.rs`).
 //!
 //! # Why edge-triggered
 //!
@@ -26,9 +27,25 @@
 //! (one event, then silent until re-armed with an `epoll_ctl`): the re-arm
 //! makes the kernel check the level again, so no wakeup is lost whoever
 //! waits. corolab has no such runtime, so it has no oneshot path.
+//!
+//! # One system call per wait
+//!
+//! On the hot path a wait is one `epoll_wait` and nothing else: sources are
+//! never re-armed, the notifier's eventfd is never read back or re-armed
+//! (it is edge-triggered too), and the timeout is `epoll_wait`'s own, in
+//! whole milliseconds rounded up, as tokio's is: a timer fires up to a
+//! millisecond late, never early. (A general-purpose poller such as the
+//! `polling` crate, which corolab used before, sets a timerfd for a
+//! nanosecond timeout and re-arms a oneshot notifier after every wait:
+//! five system calls where one will do.) A [`Poller::notify`] writes the
+//! eventfd only when the waiting thread is, or may be, asleep.
+#![deny(unsafe_code)] // but the one unsafe method, `Poller::add_edge`, with its contract
 
+use super::notifier::Notifier;
+use rustix::event::{Timespec, epoll};
 use std::io;
-use std::os::fd::AsFd;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
 /// Which readiness a runtime wants to hear about for a source.
@@ -50,10 +67,28 @@ impl Interest {
     /// Readable or writable.
     pub const BOTH: Interest = Interest { read: true, write: true };
 
-    fn event(self, key: usize) -> polling::Event {
-        polling::Event::new(key, self.read, self.write)
+    /// The epoll flags that ask for this interest. An error or a hang-up
+    /// is reported to both directions: the next read or write says which.
+    pub(super) fn epoll_flags(self) -> epoll::EventFlags {
+        let mut flags = epoll::EventFlags::empty();
+        if self.read {
+            flags |= READ_FLAGS;
+        }
+        if self.write {
+            flags |= WRITE_FLAGS;
+        }
+        flags
     }
 }
+
+/// What epoll reports that a read would not block on.
+const READ_FLAGS: epoll::EventFlags = epoll::EventFlags::IN
+    .union(epoll::EventFlags::HUP)
+    .union(epoll::EventFlags::ERR)
+    .union(epoll::EventFlags::PRI);
+/// What epoll reports that a write would not block on.
+const WRITE_FLAGS: epoll::EventFlags =
+    epoll::EventFlags::OUT.union(epoll::EventFlags::HUP).union(epoll::EventFlags::ERR);
 
 /// One report from [`Poller::wait`]: the source under `key` is ready.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,36 +101,52 @@ pub struct Readiness {
     pub writable: bool,
 }
 
+impl Readiness {
+    /// The report of one kernel event.
+    pub(super) fn of(event: &epoll::Event) -> Readiness {
+        let flags = event.flags;
+        Readiness {
+            key: event.data.u64() as usize,
+            readable: flags.intersects(READ_FLAGS),
+            writable: flags.intersects(WRITE_FLAGS),
+        }
+    }
+}
+
+/// How many reports one wait can bring back; more ready sources stay in
+/// the kernel's ready list and are reported by the next wait.
+const CAPACITY: usize = 256;
+
 /// The buffer [`Poller::wait`] fills. Keep one and reuse it: it holds the
-/// kernel's event array.
+/// reports of the last wait.
 pub struct Events {
-    inner: polling::Events,
+    list: Vec<Readiness>,
 }
 
 impl Events {
-    /// An empty buffer with `polling`'s default capacity (1024 events a wait).
+    /// An empty buffer with room for the 256 reports a wait can bring.
     pub fn new() -> Events {
-        Events { inner: polling::Events::new() }
+        Events { list: Vec::with_capacity(CAPACITY) }
     }
 
     /// The reports of the last wait.
     pub fn iter(&self) -> impl Iterator<Item = Readiness> + '_ {
-        self.inner.iter().map(|e| Readiness { key: e.key, readable: e.readable, writable: e.writable })
+        self.list.iter().copied()
     }
 
     /// How many reports the last wait left.
     pub fn len(&self) -> usize {
-        self.inner.len()
+        self.list.len()
     }
 
     /// Whether the last wait reported nothing (a timeout or a notify).
     pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
+        self.list.is_empty()
     }
 
     /// Forgets the reports (the next wait does this itself).
     pub fn clear(&mut self) {
-        self.inner.clear();
+        self.list.clear();
     }
 }
 
@@ -114,20 +165,70 @@ impl std::fmt::Debug for Events {
 /// Sockets registered under keys, and a wait that returns when some are
 /// ready, a timeout passes, or another thread calls [`Poller::notify`].
 ///
-/// `Poller` is `Send + Sync`: the runtime that owns it waits on it, and
-/// other threads hold it (in an `Arc`) only to call [`Poller::notify`].
+/// `Poller` is `Send + Sync`: the runtime that owns it waits on it (one
+/// thread at a time), and other threads hold it (in an `Arc`) only to call
+/// [`Poller::notify`].
 #[derive(Debug)]
 pub struct Poller {
-    inner: polling::Poller,
+    epoll: OwnedFd,
+    notifier: Notifier,
 }
 
-/// The key `polling` keeps for its notify event; no source may use it.
+/// The key of the poller's own eventfd (behind [`Poller::notify`]); no
+/// source may use it.
 pub const RESERVED_KEY: usize = usize::MAX;
 
+/// Opens an epoll instance with `notifier`'s eventfd registered in it,
+/// edge-triggered, under [`RESERVED_KEY`]. The level-triggered
+/// [`epoll`](super::epoll) poller opens its instance here too.
+pub(super) fn open(notifier: &Notifier) -> io::Result<OwnedFd> {
+    let fd = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+    let flags = epoll::EventFlags::IN | epoll::EventFlags::ET;
+    epoll::add(&fd, notifier.fd(), epoll::EventData::new_u64(RESERVED_KEY as u64), flags)?;
+    Ok(fd)
+}
+
+/// One `epoll_wait` on `epoll`, bracketed by `notifier`'s sleep marks;
+/// replaces `out` with its reports, less the notifier's own. A signal is
+/// an empty wait.
+///
+/// The kernel writes into an array on the stack (rustix fills
+/// uninitialised memory safely and hands back the part it wrote), and
+/// the reports are copied out as [`Readiness`]: a copy of a few bytes
+/// per event, and no pointer-carrying kernel struct kept in `Events`.
+pub(super) fn wait_into(
+    epoll: &OwnedFd,
+    notifier: &Notifier,
+    out: &mut Vec<Readiness>,
+    timeout: Option<Duration>,
+) -> io::Result<usize> {
+    out.clear();
+    let mut buffer = [MaybeUninit::<epoll::Event>::uninit(); CAPACITY];
+    let timeout = notifier.before_wait(timeout).map(timespec);
+    let waited = epoll::wait(epoll, &mut buffer[..], timeout.as_ref());
+    notifier.after_wait();
+    let (ready, _) = match waited {
+        Ok(parts) => parts,
+        Err(rustix::io::Errno::INTR) => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    let notify = RESERVED_KEY as u64;
+    out.extend(ready.iter().filter(|e| e.data.u64() != notify).map(Readiness::of));
+    Ok(out.len())
+}
+
+/// `epoll_wait`'s timeout: at most `i32::MAX` milliseconds (24.8 days; a
+/// longer wait returns then, and the runtime waits again).
+fn timespec(timeout: Duration) -> Timespec {
+    let timeout = timeout.min(Duration::from_millis(i32::MAX as u64));
+    Timespec { tv_sec: timeout.as_secs() as _, tv_nsec: timeout.subsec_nanos() as _ }
+}
+
 impl Poller {
-    /// Opens an epoll instance (and the eventfd behind [`Poller::notify`]).
+    /// Opens an epoll instance and the eventfd behind [`Poller::notify`].
     pub fn new() -> io::Result<Poller> {
-        Ok(Poller { inner: polling::Poller::new()? })
+        let notifier = Notifier::new()?;
+        Ok(Poller { epoll: open(&notifier)?, notifier })
     }
 
     /// Registers `source` under `key` *edge-triggered*, for `interest`
@@ -139,27 +240,30 @@ impl Poller {
     ///
     /// # Safety
     ///
-    /// `source` must stay open until it is removed with [`Poller::delete`]:
-    /// closing a registered file descriptor leaves the registration behind
-    /// in `polling`'s bookkeeping, and a new file that reuses the number
-    /// would receive the old source's events. Runtimes meet this by owning
-    /// the socket in the same struct as its registration and deleting it in
-    /// `Drop`, before the socket closes.
+    /// `source` must stay open until it is removed with [`Poller::delete`].
+    /// epoll registers the open *file*, not the number: a descriptor closed
+    /// while registered cannot be deleted any more (the number is gone, or
+    /// names a new file), yet its registration lives on while any copy of
+    /// the file does (a `dup`, a forked child), and its events keep coming
+    /// under the old key, to whoever owns that key by then. Nothing here
+    /// can check the promise, so the function is `unsafe` to make each
+    /// caller state how it keeps it. Runtimes do it by owning the socket in
+    /// the same struct as its registration and deleting it in `Drop`,
+    /// before the socket closes.
     ///
     /// # Panics
     ///
     /// If `key` is [`RESERVED_KEY`].
+    #[allow(unsafe_code)]
     pub unsafe fn add_edge(&self, source: &impl AsFd, key: usize, interest: Interest) -> io::Result<()> {
         assert_ne!(key, RESERVED_KEY, "usize::MAX is the poller's notify key");
-        let fd = source.as_fd();
-        // SAFETY: the caller promises (this function's contract) to delete
-        // the source before closing it, which is `polling`'s requirement.
-        unsafe { self.inner.add_with_mode(&fd, interest.event(key), polling::PollMode::Edge) }
+        let flags = interest.epoll_flags() | epoll::EventFlags::ET;
+        Ok(epoll::add(&self.epoll, source.as_fd(), epoll::EventData::new_u64(key as u64), flags)?)
     }
 
     /// Removes a registered source. Call it before the source is closed.
     pub fn delete(&self, source: &impl AsFd) -> io::Result<()> {
-        self.inner.delete(source.as_fd())
+        Ok(epoll::delete(&self.epoll, source.as_fd())?)
     }
 
     /// Waits until a source is ready, `timeout` passes (`None`: no limit),
@@ -168,25 +272,24 @@ impl Poller {
     /// interest: it is reported again at its next change, not before.
     ///
     /// A wait interrupted by a signal returns `Ok(0)`, like a timeout: the
-    /// runtime looks at its timers and queues and waits again.
+    /// runtime looks at its timers and queues and waits again. So may a
+    /// wait now and then for no reason (a notify that arrived just after
+    /// the wait before had returned).
     pub fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<usize> {
-        events.inner.clear();
-        match self.inner.wait(&mut events.inner, timeout) {
-            Ok(n) => Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
-            Err(e) => Err(e),
-        }
+        wait_into(&self.epoll, &self.notifier, &mut events.list, timeout)
     }
 
     /// Wakes the thread sleeping in [`Poller::wait`], or makes its next wait
     /// return at once. Callable from any thread; several notifies before a
-    /// wait collapse into one wakeup.
+    /// wait collapse into one wakeup. It writes the eventfd only if the
+    /// waiting thread is, or may be, asleep; otherwise it sets a flag.
     pub fn notify(&self) -> io::Result<()> {
-        self.inner.notify()
+        self.notifier.notify()
     }
 }
 
 #[cfg(test)]
+#[allow(unsafe_code)] // registering test sockets, each deleted before it drops
 mod tests {
     use super::*;
     use std::io::{Read, Write};
@@ -269,6 +372,24 @@ mod tests {
         notifier.join().unwrap();
         assert!(started.elapsed() < Duration::from_secs(10), "the notify did not wake the wait");
         assert!(events.is_empty(), "a notify is not a source event");
+    }
+
+    #[test]
+    fn every_notify_to_a_sleeping_wait_wakes_it() {
+        // The eventfd is never read back: each write must be a new edge.
+        let poller = Arc::new(Poller::new().unwrap());
+        let mut events = Events::new();
+        for round in 0..3 {
+            let remote = Arc::clone(&poller);
+            let notifier = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                remote.notify().unwrap();
+            });
+            let started = Instant::now();
+            poller.wait(&mut events, Some(Duration::from_secs(30))).unwrap();
+            notifier.join().unwrap();
+            assert!(started.elapsed() < Duration::from_secs(10), "round {round}: not woken");
+        }
     }
 
     #[test]
