@@ -287,6 +287,14 @@ impl Local {
         main
     }
 
+    /// Whether a switch has more to do than switch: a hook to call, a
+    /// trace that may be recording, or switching refused (`blocked`). Three
+    /// loads and one branch; the switch's careful path sorts out which.
+    #[inline(always)]
+    pub(super) fn watched(&self) -> bool {
+        (self.blocked.get() != 0) | self.hooked.get() | crate::trace::maybe_on()
+    }
+
     /// Why a switch is refused now (call it only when `blocked` is not 0).
     #[cold]
     pub(super) fn blocked_error(&self) -> GreenletError {

@@ -29,9 +29,31 @@ pub(super) fn send(to: &Greenlet, message: Message) -> Message {
     }
     // SAFETY: `l` is used only within this call.
     let l = unsafe { state::local() };
+    // One test for all a plain switch can skip: a hook to call, a trace
+    // to record, a switch to refuse. When none of them is there, the
+    // switch is `switch::<false>`, with nothing else on its path.
+    if l.watched() {
+        return send_watched(l, to, message);
+    }
+    switch::<false>(l, to, message)
+}
+
+/// [`send`] when someone watches (a hook, a trace) or switching is refused
+/// (a hook is running, a greenlet is being unwound): out of line, so the
+/// plain switch carries none of it.
+#[cold]
+#[inline(never)]
+fn send_watched(l: &Local, to: &Greenlet, message: Message) -> Message {
     if l.blocked.get() != 0 {
         return Err(l.blocked_error());
     }
+    switch::<true>(l, to, message)
+}
+
+/// The switch from the running greenlet to `to`; with `NOTE`, the hook and
+/// the trace hear of it first.
+#[inline(always)]
+fn switch<const NOTE: bool>(l: &Local, to: &Greenlet, message: Message) -> Message {
     let current = l.current();
     if std::ptr::eq(current, Rc::as_ptr(&to.0)) {
         return message;
@@ -43,7 +65,9 @@ pub(super) fn send(to: &Greenlet, message: Message) -> Message {
     // posted: if it panics, the panic leaves this `switch` and nothing is
     // left behind; it cannot switch (`blocked`).
     if current.parent.is_none() {
-        note_switch(l, None, Some(to), Leaving::Waits);
+        if NOTE {
+            note_switch(l, None, Some(to), Leaving::Waits);
+        }
         l.post(message);
         return trampoline(l, to);
     }
@@ -52,7 +76,9 @@ pub(super) fn send(to: &Greenlet, message: Message) -> Message {
     }
     // Main travels as `None`: no reference count to pay.
     let request = if to.is_main() { None } else { Some(to.clone()) };
-    note_switch(l, None, request.as_ref(), Leaving::Waits);
+    if NOTE {
+        note_switch(l, None, request.as_ref(), Leaving::Waits);
+    }
     l.post(message);
     suspend(current, request);
     l.take_message()

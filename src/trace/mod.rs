@@ -196,6 +196,13 @@ fn with_collector<R>(f: impl FnOnce(&mut Collector) -> R) -> Option<R> {
     }
 }
 
+/// Whether any thread may be recording events now: one load, the cheap
+/// test in front of [`is_on`] on a hot path.
+#[inline(always)]
+pub fn maybe_on() -> bool {
+    ACTIVE.load(Ordering::Relaxed) != 0
+}
+
 /// Whether events are being recorded right now, on this thread.
 #[inline]
 pub fn is_on() -> bool {
