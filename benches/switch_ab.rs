@@ -23,6 +23,13 @@
 //! taskset -c 0 cargo bench -p corolab-benches --bench switch_ab
 //! ```
 //!
+//! Where time is too noisy to trust, count instructions instead: with
+//! `SWITCH_AB_COUNT=greenlet/main_g:N` the binary runs only that contender,
+//! N round trips after its warm-up, under `valgrind --tool=callgrind`; the
+//! difference of two counts (N = 100,000 and 200,000) over 100,000 is one
+//! round trip's instructions, the same on a loaded machine as on a quiet
+//! one (`scripts/count-switch.sh` does this for every row).
+//!
 //! # Figures
 //!
 //! Three runs at load average about 1; the third:
@@ -157,6 +164,18 @@ fn main() {
     ];
     for (_, run) in &mut contenders {
         run(BATCH); // warm up: stacks mapped, caches and predictors trained
+    }
+    // `SWITCH_AB_COUNT=greenlet/main_g:100000`: run that one contender that
+    // many round trips and nothing else, for an instruction count
+    // (valgrind --tool=callgrind), which a loaded machine cannot disturb:
+    // two counts with different round trips, subtracted, give the
+    // instructions of one.
+    if let Ok(spec) = std::env::var("SWITCH_AB_COUNT") {
+        let (name, n) = spec.split_once(':').expect("SWITCH_AB_COUNT=name:round_trips");
+        let n: u64 = n.parse().expect("round trips: a number");
+        let (_, run) = contenders.iter_mut().find(|(c, _)| *c == name).expect("no such contender");
+        run(n);
+        return;
     }
     let k = contenders.len();
     // Ratios to the two raw rows: the bare round trip (row 0), and the
