@@ -35,14 +35,15 @@
 //!  models       generator  genloop  greenlet  gevent (+ may)  aio  threads
 //!                 |            |          |                      |
 //!  foundations  stack   reactor   trace (recording)   backend   panic_message
-//!               measure   term
+//!               measure   term   streambuf
 //! ```
 //!
 //! - foundations know nothing of coroutines: coroutine stacks and their
 //!   overflow guard ([`stack`]), readiness, timers and socket slots
 //!   ([`reactor`]), trace events ([`trace`]), the backends' names
 //!   ([`backend`]), a panic payload as text ([`panic_message`]), time and
-//!   memory ([`measure`]), the terminal's width ([`term`]);
+//!   memory ([`measure`]), the terminal's width ([`term`]), the IO-free
+//!   buffer behind every stream reader ([`streambuf`]);
 //! - models are the concurrency models; `gevent` is built on `greenlet`,
 //!   as Python's is, and `threads` is std itself;
 //! - servers serve real clients on any model; a scenario may start a
@@ -65,6 +66,7 @@ pub mod measure;
 pub mod panic_message;
 pub mod reactor;
 pub mod stack;
+pub mod streambuf;
 pub mod term;
 pub mod trace;
 

@@ -27,7 +27,10 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// the callbacks, genloop and fork models), placed ahead so they land in
 /// the right layer.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["stack", "reactor", "trace", "backend", "panic_message", "measure", "term"]),
+    (
+        "foundations",
+        &["stack", "reactor", "trace", "backend", "panic_message", "measure", "term", "streambuf"],
+    ),
     ("models", &["generator", "genloop", "greenlet", "gevent", "aio", "callbacks", "fork"]),
     ("servers", &["server", "http", "echo", "redis"]),
     ("scenarios", &["scenarios"]),

@@ -11,6 +11,10 @@
 //! [`StreamError::IncompleteRead`] (`IncompleteReadError`), carrying the
 //! bytes that did arrive.
 //!
+//! The rules for taking from that buffer are IO-free and live in
+//! [`crate::streambuf`], shared with gevent's reader
+//! ([`crate::gevent::streams`]); this file only awaits the socket.
+//!
 //! [`StreamWriter::write`] only buffers; [`StreamWriter::drain`] waits until
 //! the kernel has taken every buffered byte (the task parks while the
 //! socket's send buffer is full: that is backpressure).
@@ -35,7 +39,8 @@
 #![forbid(unsafe_code)]
 
 use super::net::TcpStream;
-use std::fmt;
+pub use crate::streambuf::StreamError;
+use crate::streambuf::{ReadBuffer, StreamError as E};
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
@@ -43,133 +48,82 @@ use std::rc::Rc;
 /// asyncio's default line limit: 64 KiB.
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
 
-/// What can go wrong reading a stream.
-#[derive(Debug)]
-pub enum StreamError {
-    /// The stream ended before the separator or the count asked for;
-    /// `partial` is what arrived (asyncio's `IncompleteReadError`).
-    IncompleteRead {
-        /// The bytes that arrived.
-        partial: Vec<u8>,
-        /// How many were asked for (`None`: up to a separator).
-        expected: Option<usize>,
-    },
-    /// No separator within `limit` bytes; the bytes stay buffered
-    /// (asyncio's `LimitOverrunError`).
-    LimitOverrun {
-        /// The reader's limit.
-        limit: usize,
-    },
-    /// The socket failed.
-    Io(io::Error),
-}
-
-impl fmt::Display for StreamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StreamError::IncompleteRead { partial, expected: Some(n) } => {
-                write!(f, "stream ended after {} of {n} expected bytes", partial.len())
-            }
-            StreamError::IncompleteRead { partial, expected: None } => {
-                write!(f, "stream ended after {} bytes without the separator", partial.len())
-            }
-            StreamError::LimitOverrun { limit } => {
-                write!(f, "separator not found within the {limit}-byte limit")
-            }
-            StreamError::Io(e) => write!(f, "reading the stream failed: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StreamError {}
-
-impl From<io::Error> for StreamError {
-    fn from(e: io::Error) -> Self {
-        StreamError::Io(e)
-    }
-}
-
-/// The reading half: one buffer shared by every read.
+// ANCHOR: reader
+/// The reading half: one [`ReadBuffer`] shared by every read; each read
+/// asks the buffer, and awaits one more socket read while it needs more.
 #[derive(Debug)]
 pub struct StreamReader {
     stream: Rc<TcpStream>,
-    buf: Vec<u8>,
-    eof: bool,
-    limit: usize,
+    buf: ReadBuffer,
 }
 
 impl StreamReader {
     /// A reader over `stream` with line limit `limit`.
     pub fn new(stream: Rc<TcpStream>, limit: usize) -> StreamReader {
-        StreamReader { stream, buf: Vec::new(), eof: false, limit }
+        StreamReader { stream, buf: ReadBuffer::new(limit) }
     }
 
-    /// Reads once more from the socket into the buffer; false at end of stream.
-    async fn fill(&mut self) -> io::Result<bool> {
-        if self.eof {
-            return Ok(false);
-        }
-        let mut chunk = [0u8; 8192];
-        let n = self.stream.read(&mut chunk).await?;
-        self.buf.extend_from_slice(&chunk[..n]);
-        self.eof = n == 0;
-        Ok(n > 0)
+    /// Reads once more from the socket into the buffer (the task parks
+    /// until the socket is readable).
+    async fn fill(&mut self) -> io::Result<()> {
+        let n = self.stream.read(self.buf.spare()).await?;
+        self.buf.filled(n);
+        Ok(())
     }
 
     /// Up to and including `separator`.
-    pub async fn readuntil(&mut self, separator: &[u8]) -> Result<Vec<u8>, StreamError> {
-        assert!(!separator.is_empty(), "readuntil needs a separator");
-        let mut searched = 0;
+    pub async fn readuntil(&mut self, separator: &[u8]) -> Result<Vec<u8>, E> {
         loop {
-            if let Some(i) = self.buf[searched..].windows(separator.len()).position(|w| w == separator) {
-                let end = searched + i + separator.len();
-                if end > self.limit {
-                    return Err(StreamError::LimitOverrun { limit: self.limit });
-                }
-                return Ok(self.buf.drain(..end).collect());
+            if let Some(line) = self.buf.take_until(separator)? {
+                return Ok(line);
             }
-            if self.buf.len() > self.limit {
-                return Err(StreamError::LimitOverrun { limit: self.limit });
-            }
-            searched = self.buf.len().saturating_sub(separator.len() - 1);
-            if !self.fill().await? {
-                return Err(StreamError::IncompleteRead {
-                    partial: std::mem::take(&mut self.buf),
-                    expected: None,
-                });
-            }
+            self.fill().await?;
         }
     }
+    // ANCHOR_END: reader
 
     /// One line with its `\n`; at end of stream, whatever is left (empty
     /// once all is read), as asyncio's `readline`.
-    pub async fn readline(&mut self) -> Result<Vec<u8>, StreamError> {
+    pub async fn readline(&mut self) -> Result<Vec<u8>, E> {
         match self.readuntil(b"\n").await {
-            Err(StreamError::IncompleteRead { partial, .. }) => Ok(partial),
+            Err(E::IncompleteRead { partial, .. }) => Ok(partial),
             other => other,
         }
     }
 
     /// Exactly `n` bytes.
-    pub async fn readexactly(&mut self, n: usize) -> Result<Vec<u8>, StreamError> {
-        while self.buf.len() < n {
-            if !self.fill().await? {
-                return Err(StreamError::IncompleteRead {
-                    partial: std::mem::take(&mut self.buf),
-                    expected: Some(n),
-                });
+    pub async fn readexactly(&mut self, n: usize) -> Result<Vec<u8>, E> {
+        loop {
+            if let Some(bytes) = self.buf.take_exactly(n)? {
+                return Ok(bytes);
             }
+            self.fill().await?;
         }
-        Ok(self.buf.drain(..n).collect())
     }
 
     /// At most `n` bytes: what is buffered, or one read's worth; empty at end of stream.
-    pub async fn read(&mut self, n: usize) -> Result<Vec<u8>, StreamError> {
-        if self.buf.is_empty() {
+    pub async fn read(&mut self, n: usize) -> Result<Vec<u8>, E> {
+        loop {
+            if let Some(bytes) = self.buf.take_up_to(n) {
+                return Ok(bytes);
+            }
             self.fill().await?;
         }
-        let n = n.min(self.buf.len());
-        Ok(self.buf.drain(..n).collect())
+    }
+
+    /// One frame found by `parse` (see [`ReadBuffer::take_frame`]): how
+    /// a protocol client (redis's RESP) reads its replies from the same
+    /// buffer.
+    pub async fn read_frame<T, Err: From<E> + From<io::Error>>(
+        &mut self,
+        mut parse: impl FnMut(&[u8]) -> Result<Option<(T, usize)>, Err>,
+    ) -> Result<T, Err> {
+        loop {
+            if let Some(frame) = self.buf.take_frame(&mut parse)? {
+                return Ok(frame);
+            }
+            self.fill().await?;
+        }
     }
 
     /// The stream under the reader (what is buffered is dropped).
@@ -179,7 +133,7 @@ impl StreamReader {
 
     /// Whether the stream has ended and the buffer is empty.
     pub fn at_eof(&self) -> bool {
-        self.eof && self.buf.is_empty()
+        self.buf.at_eof()
     }
 }
 

@@ -32,6 +32,8 @@
 //! | `gevent.sleep(d)`, `sleep(0)` | [`sleep`], [`sleep_until`] | `spawn.rs` |
 //! | `gevent.Timeout`, `with_timeout` | [`Timeout`], [`with_timeout`] | `timeout.rs` |
 //! | `gevent.socket` (monkey patched) | [`net::TcpListener`], [`net::TcpStream`] | `net.rs` |
+//! | asyncio-style streams, `open_connection` | [`streams::StreamReader`], [`streams::open_connection`] | `streams.rs` |
+//! | `hub.threadpool.apply(f)` | [`run_in_thread`] | `thread.rs` |
 //! | `gevent.event.Event` | [`Event`] | `event.rs` |
 //! | `gevent.queue.Queue` | [`Queue`] | `queue.rs` |
 //! | `gevent.lock.Semaphore` | [`Semaphore`] | `semaphore.rs` |
@@ -71,6 +73,8 @@ pub mod pool;
 pub mod queue;
 pub mod semaphore;
 pub mod spawn;
+pub mod streams;
+pub mod thread;
 pub mod timeout;
 
 /// The stack budget against `vm.max_map_count`: [`crate::stack::limits`],
@@ -82,6 +86,7 @@ pub use pool::Pool;
 pub use queue::Queue;
 pub use semaphore::{Semaphore, SemaphoreGuard};
 pub use spawn::{Builder, JoinError, JoinHandle, joinall, live, sleep, sleep_until, spawn, try_spawn};
+pub use thread::run_in_thread;
 pub use timeout::{Elapsed, Timeout, with_timeout};
 
 /// The stack size of a greenlet unless its [`Builder`] says otherwise.

@@ -89,7 +89,7 @@ use crate::reactor::Interest;
 /// it before the field is dropped (and the descriptor closed). `key` is a
 /// key of the hub of the thread that made it, which is why this is not
 /// `Send` (see the module docs).
-struct Registered<S: AsFd> {
+pub(crate) struct Registered<S: AsFd> {
     socket: S,
     key: usize,
     read_timeout: Cell<Option<Duration>>,
@@ -98,7 +98,7 @@ struct Registered<S: AsFd> {
 }
 
 impl<S: AsFd> Registered<S> {
-    fn new(socket: S) -> io::Result<Registered<S>> {
+    pub(crate) fn new(socket: S) -> io::Result<Registered<S>> {
         // SAFETY: `socket` moves into the returned value, whose `Drop`
         // deregisters it before it is closed (the invariant above).
         let key = unsafe { hub().register(&socket)? };
@@ -113,7 +113,11 @@ impl<S: AsFd> Registered<S> {
 
     /// Retries `op` until it does not return `WouldBlock`, parking the
     /// greenlet on the socket's readiness in between.
-    fn retry<T>(&self, interest: Interest, mut op: impl FnMut(&S) -> io::Result<T>) -> io::Result<T> {
+    pub(crate) fn retry<T>(
+        &self,
+        interest: Interest,
+        mut op: impl FnMut(&S) -> io::Result<T>,
+    ) -> io::Result<T> {
         let timeout = if interest.read { self.read_timeout.get() } else { self.write_timeout.get() };
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {

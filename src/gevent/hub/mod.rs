@@ -37,7 +37,9 @@
 //!
 //! What a production hub would add: a way to hand work to the hub from
 //! other threads (`Poller::notify` is there for it), and a thread pool for
-//! blocking calls, as gevent's `threadpool` does. This one leaves both out.
+//! blocking calls, as gevent's `threadpool` does. This one leaves both
+//! out; [`crate::gevent::run_in_thread`] gives a rare blocking call a
+//! thread of its own, and wakes the hub through a socket pair.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
