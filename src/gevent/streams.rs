@@ -149,6 +149,12 @@ impl StreamWriter {
         StreamWriter { stream, pending: Vec::new() }
     }
 
+    /// The socket under the writer, to set options on (`set_nodelay`):
+    /// asyncio's `writer.get_extra_info('socket')`.
+    pub fn socket(&self) -> &TcpStream {
+        &self.stream
+    }
+
     /// Buffers `data`; nothing is sent until [`drain`](Self::drain).
     pub fn write(&mut self, data: &[u8]) {
         self.pending.extend_from_slice(data);

@@ -21,7 +21,9 @@
 //! (`UnexpectedEof`), never a hang.
 #![forbid(unsafe_code)]
 
+use super::reply;
 use super::resp::{self, Limits, ProtocolError, Value};
+use crate::streambuf::StreamError;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -60,6 +62,24 @@ impl From<io::Error> for RedisError {
     fn from(e: io::Error) -> RedisError {
         RedisError::Io(e)
     }
+}
+
+impl From<StreamError> for RedisError {
+    /// An end of stream mid-reply is the server going away.
+    fn from(e: StreamError) -> RedisError {
+        match e {
+            StreamError::Io(e) => RedisError::Io(e),
+            StreamError::IncompleteRead { .. } => RedisError::Io(vanished()),
+            StreamError::LimitOverrun { limit } => {
+                RedisError::Io(io::Error::other(format!("a reply line longer than {limit} bytes")))
+            }
+        }
+    }
+}
+
+/// The error of a server that closed the connection before its reply.
+pub(crate) fn vanished() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "the server closed the connection mid-reply")
 }
 
 /// A redis client over a blocking stream. See the module docs.
@@ -148,31 +168,20 @@ impl<S: Read + Write> Client<S> {
             }
             let n = self.stream.read(&mut chunk)?;
             if n == 0 {
-                let e = io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the server closed the connection mid-reply",
-                );
-                return Err(RedisError::Io(e));
+                return Err(RedisError::Io(vanished()));
             }
             self.buf.extend_from_slice(&chunk[..n]);
         }
     }
 
-    fn typed<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Result<Value, RedisError> {
-        match self.command(args)? {
-            Value::Error(e) => Err(RedisError::Server(e)),
-            v => Ok(v),
-        }
-    }
-
     /// `PING`: true when the server answers `PONG`.
     pub fn ping(&mut self) -> Result<bool, RedisError> {
-        Ok(self.typed(&["PING"])? == Value::simple("PONG"))
+        reply::pong(self.command(&["PING"])?)
     }
 
     /// `GET key`.
     pub fn get(&mut self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, RedisError> {
-        optional_bulk(self.typed(&[b"GET".as_slice(), key.as_ref()])?)
+        reply::optional_bulk(self.command(&[b"GET".as_slice(), key.as_ref()])?)
     }
 
     /// `SET key value`.
@@ -190,34 +199,30 @@ impl<S: Read + Write> Client<S> {
     ) -> Result<bool, RedisError> {
         let mut args: Vec<&[u8]> = vec![b"SET", key.as_ref(), value.as_ref()];
         args.extend(options.iter().map(|o| o.as_bytes()));
-        match self.typed(&args)? {
-            Value::Simple(_) => Ok(true),
-            Value::Nil => Ok(false),
-            v => Err(RedisError::Unexpected(v)),
-        }
+        reply::set(self.command(&args)?)
     }
 
     /// `DEL key...`: how many existed.
     pub fn del<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> Result<i64, RedisError> {
         let mut args: Vec<&[u8]> = vec![b"DEL"];
         args.extend(keys.iter().map(AsRef::as_ref));
-        integer(self.typed(&args)?)
+        reply::integer(self.command(&args)?)
     }
 
     /// `INCR key`: the new value.
     pub fn incr(&mut self, key: impl AsRef<[u8]>) -> Result<i64, RedisError> {
-        integer(self.typed(&[b"INCR".as_slice(), key.as_ref()])?)
+        reply::integer(self.command(&[b"INCR".as_slice(), key.as_ref()])?)
     }
 
     /// `EXPIRE key seconds`: whether the key existed.
     pub fn expire(&mut self, key: impl AsRef<[u8]>, seconds: u64) -> Result<bool, RedisError> {
         let seconds = seconds.to_string();
-        Ok(integer(self.typed(&[b"EXPIRE".as_slice(), key.as_ref(), seconds.as_bytes()])?)? == 1)
+        Ok(reply::integer(self.command(&[b"EXPIRE".as_slice(), key.as_ref(), seconds.as_bytes()])?)? == 1)
     }
 
     /// `TTL key`: seconds left, -1 with no expiry, -2 when missing.
     pub fn ttl(&mut self, key: impl AsRef<[u8]>) -> Result<i64, RedisError> {
-        integer(self.typed(&[b"TTL".as_slice(), key.as_ref()])?)
+        reply::integer(self.command(&[b"TTL".as_slice(), key.as_ref()])?)
     }
 
     /// `HSET key field value [field value ...]`: how many fields are new.
@@ -231,37 +236,24 @@ impl<S: Read + Write> Client<S> {
             args.push(f.as_ref());
             args.push(v.as_ref());
         }
-        integer(self.typed(&args)?)
+        reply::integer(self.command(&args)?)
     }
 
     /// `HGETALL key`: the fields and values, in the server's order.
     pub fn hgetall(&mut self, key: impl AsRef<[u8]>) -> Result<Vec<Pair>, RedisError> {
-        match self.typed(&[b"HGETALL".as_slice(), key.as_ref()])? {
-            Value::Array(items) => {
-                let mut bulks = items.into_iter().map(|v| match v {
-                    Value::Bulk(b) => Ok(b),
-                    v => Err(RedisError::Unexpected(v)),
-                });
-                let mut pairs = Vec::new();
-                while let (Some(f), Some(v)) = (bulks.next(), bulks.next()) {
-                    pairs.push((f?, v?));
-                }
-                Ok(pairs)
-            }
-            v => Err(RedisError::Unexpected(v)),
-        }
+        reply::pairs(self.command(&[b"HGETALL".as_slice(), key.as_ref()])?)
     }
 
     /// `LPUSH key value...`: the list's new length.
     pub fn lpush<V: AsRef<[u8]>>(&mut self, key: impl AsRef<[u8]>, values: &[V]) -> Result<i64, RedisError> {
         let mut args: Vec<&[u8]> = vec![b"LPUSH", key.as_ref()];
         args.extend(values.iter().map(AsRef::as_ref));
-        integer(self.typed(&args)?)
+        reply::integer(self.command(&args)?)
     }
 
     /// `RPOP key`.
     pub fn rpop(&mut self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, RedisError> {
-        optional_bulk(self.typed(&[b"RPOP".as_slice(), key.as_ref()])?)
+        reply::optional_bulk(self.command(&[b"RPOP".as_slice(), key.as_ref()])?)
     }
 
     /// `BRPOP key... timeout`: the list it came from and the value, or
@@ -271,33 +263,10 @@ impl<S: Read + Write> Client<S> {
         keys: &[K],
         timeout: Duration,
     ) -> Result<Option<Pair>, RedisError> {
-        let timeout = format!("{}", timeout.as_secs_f64());
+        let timeout = reply::seconds(timeout);
         let mut args: Vec<&[u8]> = vec![b"BRPOP"];
         args.extend(keys.iter().map(AsRef::as_ref));
         args.push(timeout.as_bytes());
-        match self.typed(&args)? {
-            Value::NilArray => Ok(None),
-            Value::Array(pair) => match <[Value; 2]>::try_from(pair) {
-                Ok([Value::Bulk(k), Value::Bulk(v)]) => Ok(Some((k, v))),
-                Ok(other) => Err(RedisError::Unexpected(Value::Array(other.into()))),
-                Err(other) => Err(RedisError::Unexpected(Value::Array(other))),
-            },
-            v => Err(RedisError::Unexpected(v)),
-        }
-    }
-}
-
-fn integer(value: Value) -> Result<i64, RedisError> {
-    match value {
-        Value::Integer(n) => Ok(n),
-        v => Err(RedisError::Unexpected(v)),
-    }
-}
-
-fn optional_bulk(value: Value) -> Result<Option<Vec<u8>>, RedisError> {
-    match value {
-        Value::Bulk(b) => Ok(Some(b)),
-        Value::Nil => Ok(None),
-        v => Err(RedisError::Unexpected(v)),
+        reply::popped(self.command(&args)?)
     }
 }

@@ -12,6 +12,8 @@
 //! | the commands | `command.rs` | one function from a command to a reply (or "block") |
 //! | one connection | `session.rs` | bytes in, replies out, "read / wait / close" |
 //! | a client | `client.rs` | over any blocking stream: threads, or gevent sockets |
+//! | a client on aio | `aio_client.rs` | the same commands as `async fn`s, over aio streams |
+//! | typed replies | `reply.rs` | a reply as what the command returns, for both clients |
 //!
 //! Everything here is shared by every backend: a server on threads,
 //! gevent, may or aio differs only in how it reads, writes and parks a
@@ -23,14 +25,17 @@
 //! per command family. None of that changes the shape above.
 #![forbid(unsafe_code)]
 
+pub mod aio_client;
 pub mod client;
 pub mod command;
 pub mod pool;
+pub mod reply;
 pub mod resp;
 pub mod server;
 pub mod session;
 pub mod store;
 
+pub use aio_client::AsyncClient;
 pub use client::{Client, RedisError};
 pub use pool::{Pool, Pooled};
 pub use resp::{Limits, ProtocolError, Value};
