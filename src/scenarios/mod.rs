@@ -32,6 +32,7 @@ pub mod echo;
 pub mod multicore;
 pub mod pingpong;
 pub mod producer_consumer;
+pub mod redis;
 pub mod sleepers;
 pub mod spellings;
 
@@ -368,6 +369,7 @@ pub static SCENARIOS: &[Scenario] = &[
     multicore::SCENARIO,
     crawl::SCENARIO,
     spellings::SCENARIO,
+    redis::SCENARIO,
 ];
 
 /// Looks a scenario up by name.
