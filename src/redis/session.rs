@@ -90,8 +90,18 @@ impl Session {
             }
             self.blocked = None;
         }
+        // Commands are taken by moving `start`; the input is shifted once
+        // per call, not once per command (a pipeline of 1,000 would move
+        // its tail 1,000 times).
+        let mut start = 0;
+        let next = self.run_commands(store, now, &mut start);
+        self.input.drain(..start);
+        next
+    }
+
+    fn run_commands(&mut self, store: &mut Store, now: Instant, start: &mut usize) -> Next {
         loop {
-            let (args, used) = match resp::parse_command(&self.input, &self.limits) {
+            let (args, used) = match resp::parse_command(&self.input[*start..], &self.limits) {
                 Ok(Some(parsed)) => parsed,
                 Ok(None) => return Next::Read,
                 Err(e) => {
@@ -101,7 +111,7 @@ impl Session {
                     return Next::Close;
                 }
             };
-            self.input.drain(..used);
+            *start += used;
             if args.is_empty() {
                 continue; // `*0` or `*-1`: nothing to run
             }
