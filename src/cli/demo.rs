@@ -19,6 +19,8 @@ mod lesson09;
 mod lesson10;
 #[path = "../../lessons/11-async-iterators-and-resources/demo.rs"]
 mod lesson11;
+#[path = "../../lessons/13-real-clients/demo.rs"]
+mod lesson13;
 
 /// The lessons that have a Rust demo, and how to run each.
 const DEMOS: &[(u32, fn())] = &[
@@ -27,6 +29,7 @@ const DEMOS: &[(u32, fn())] = &[
     (9, lesson09::main),
     (10, lesson10::main),
     (11, lesson11::main),
+    (13, lesson13::main),
 ];
 
 #[derive(Debug, clap::Args)]
