@@ -28,7 +28,11 @@
 //! open until [`Selector::unregister`] (or dropping the selector) has
 //! removed it from the poller. Keys carry a generation, so a key kept
 //! after its source was unregistered finds nothing, even when its slot has
-//! been reused.
+//! been reused. And a source is told apart by the descriptor it had when
+//! it was registered: a source whose `as_fd` later answers another number
+//! (safe code can write one) is refused by `modify` and `unregister`
+//! instead of deleting the wrong descriptor, and stays registered (and
+//! held open) until the selector drops, whose poller closes first.
 //!
 //! ```
 //! use corolab::reactor::selectors::{DefaultSelector, EVENT_READ};
@@ -78,7 +82,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::ops::BitOr;
-use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -112,6 +116,9 @@ pub struct Key {
 /// (Python's `SelectorKey`).
 pub struct SelectorKey<T> {
     fd: Rc<dyn AsFd>,
+    /// The descriptor number `fd` had when it was registered: the one the
+    /// poller watches.
+    raw: RawFd,
     any: Rc<dyn Any>,
     /// The events waited for.
     pub events: Interest,
@@ -125,9 +132,26 @@ impl<T> SelectorKey<T> {
         Rc::clone(&self.any).downcast::<S>().ok()
     }
 
-    /// The source's descriptor number.
+    /// The source's descriptor number, as it was registered.
     pub fn fd(&self) -> RawFd {
-        self.fd.as_fd().as_raw_fd()
+        self.raw
+    }
+
+    /// The source's descriptor, if it is still the one registered.
+    fn registered_fd(&self) -> io::Result<BorrowedFd<'_>> {
+        let fd = self.fd.as_fd();
+        if fd.as_raw_fd() == self.raw {
+            return Ok(fd);
+        }
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "the source now says it is descriptor {}, but it was registered as {}; \
+                 it stays registered (and open) until the selector drops",
+                fd.as_raw_fd(),
+                self.raw
+            ),
+        ))
     }
 }
 
@@ -149,6 +173,8 @@ struct Slot<T> {
 /// Sources registered with events and data, and a `select` that says
 /// which are ready; see the module docs.
 pub struct Selector<T, P: LevelPoller = DefaultPoller> {
+    /// First field, so it drops first: once `Drop` has deleted what it
+    /// could, the poller is gone before any source it watched can close.
     poller: P,
     slots: Vec<Slot<T>>,
     free: Vec<usize>,
@@ -189,7 +215,10 @@ impl<T, P: LevelPoller> Selector<T, P> {
         events: Interest,
         data: T,
     ) -> io::Result<Key> {
-        let fd = source.as_fd().as_raw_fd();
+        // Ask the source for its descriptor once: the number registered is
+        // the number remembered.
+        let borrowed = source.as_fd();
+        let fd = borrowed.as_raw_fd();
         if self.by_fd.contains_key(&fd) {
             return Err(super::level::already_registered(fd));
         }
@@ -197,42 +226,47 @@ impl<T, P: LevelPoller> Selector<T, P> {
             self.slots.push(Slot { generation: 0, key: None });
             self.slots.len() - 1
         });
-        // SAFETY: `source` is kept in the slot below until `unregister`
-        // (or `Drop`) has deleted it from the poller, so the descriptor is
-        // open for as long as it is registered: `add`'s contract.
+        // SAFETY: `source` is kept in the slot below until `unregister` has
+        // deleted this very number from the poller (it refuses a source
+        // whose number changed) or until the selector drops, and then the
+        // poller (its first field) drops before the slots: the descriptor
+        // is open for as long as the poller watches it, `add`'s contract.
         #[allow(unsafe_code)]
-        let added = unsafe { self.poller.add(source.as_fd(), index, events) };
+        let added = unsafe { self.poller.add(borrowed, index, events) };
         if let Err(e) = added {
             self.free.push(index);
             return Err(e);
         }
         let slot = &mut self.slots[index];
-        slot.key = Some(SelectorKey { fd: source.clone(), any: source, events, data });
+        slot.key = Some(SelectorKey { fd: source.clone(), raw: fd, any: source, events, data });
         self.by_fd.insert(fd, index);
         Ok(Key { index, generation: slot.generation })
     }
 
-    /// Changes the events `key`'s source waits for.
+    /// Changes the events `key`'s source waits for. On an error nothing
+    /// changed.
     pub fn modify(&mut self, key: Key, events: Interest) -> io::Result<()> {
-        let entry = self.get_mut(key).ok_or_else(stale)?;
+        let entry = self.get(key).ok_or_else(stale)?;
         if entry.events == events {
             return Ok(()); // no system call for no change
         }
-        entry.events = events;
-        let fd = Rc::clone(&entry.fd);
-        self.poller.modify(fd.as_fd(), key.index, events)
+        self.poller.modify(entry.registered_fd()?, key.index, events)?;
+        self.get_mut(key).expect("checked above").events = events;
+        Ok(())
     }
 
     /// Stops watching `key`'s source and hands back its registration (drop
-    /// it to release the source: a socket nobody else holds closes).
+    /// it to release the source: a socket nobody else holds closes). On an
+    /// error the source stays registered, and held, so that it can never
+    /// close while the poller still watches its number.
     pub fn unregister(&mut self, key: Key) -> io::Result<SelectorKey<T>> {
-        self.get(key).ok_or_else(stale)?;
+        let entry = self.get(key).ok_or_else(stale)?;
+        self.poller.delete(entry.registered_fd()?)?;
         let slot = &mut self.slots[key.index];
         let entry = slot.key.take().expect("checked above");
         slot.generation += 1;
         self.free.push(key.index);
-        self.by_fd.remove(&entry.fd());
-        self.poller.delete(entry.fd.as_fd())?;
+        self.by_fd.remove(&entry.raw);
         Ok(entry)
     }
 
@@ -286,9 +320,11 @@ impl<T, P: LevelPoller> Selector<T, P> {
 impl<T, P: LevelPoller> Drop for Selector<T, P> {
     fn drop(&mut self) {
         // Delete every registration while its source is still held.
+        // (A source that changed its descriptor cannot be deleted by
+        // number; the poller, dropped first, forgets it with the rest.)
         for slot in &self.slots {
-            if let Some(entry) = &slot.key {
-                let _ = self.poller.delete(entry.fd.as_fd());
+            if let Some(fd) = slot.key.as_ref().and_then(|entry| entry.registered_fd().ok()) {
+                let _ = self.poller.delete(fd);
             }
         }
     }
@@ -322,6 +358,45 @@ mod tests {
         assert_eq!(sel.get(new).unwrap().data, "d");
         assert_eq!(sel.modify(old, EVENT_WRITE).unwrap_err().kind(), io::ErrorKind::NotFound);
         assert_eq!(sel.unregister(old).unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    /// A source whose `as_fd` answers one descriptor, then another: safe
+    /// code can write it, so the selector must not trust the second answer.
+    struct Shifty {
+        first: TcpStream,
+        second: TcpStream,
+        asked: std::cell::Cell<u32>,
+    }
+
+    impl AsFd for Shifty {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            self.asked.set(self.asked.get() + 1);
+            if self.asked.get() == 1 { self.first.as_fd() } else { self.second.as_fd() }
+        }
+    }
+
+    fn a_source_that_changes_its_descriptor_stays_registered<P: LevelPoller>() {
+        let mut sel = Selector::<&str, P>::new().unwrap();
+        let ((_a, first), (_c, second)) = (pair(), pair());
+        let registered = first.as_raw_fd();
+        let shifty = Rc::new(Shifty { first, second, asked: Default::default() });
+        let key = sel.register(Rc::clone(&shifty), EVENT_READ, "shifty").unwrap();
+        assert_eq!(sel.get(key).unwrap().fd(), registered, "{}", P::NAME);
+        let refused = sel.unregister(key).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::InvalidInput, "{}: {refused}", P::NAME);
+        assert_eq!(sel.modify(key, EVENT_WRITE).unwrap_err().kind(), io::ErrorKind::InvalidInput);
+        // Still registered, and the selector still holds the source open.
+        assert_eq!(sel.get(key).unwrap().events, EVENT_READ, "{}", P::NAME);
+        assert_eq!(Rc::strong_count(&shifty), 3, "{}: ours, and the key's two", P::NAME);
+        drop(sel);
+        assert_eq!(Rc::strong_count(&shifty), 1, "{}", P::NAME);
+    }
+
+    #[test]
+    fn a_source_that_changes_its_descriptor_is_refused_on_every_poller() {
+        a_source_that_changes_its_descriptor_stays_registered::<select::Poller>();
+        a_source_that_changes_its_descriptor_stays_registered::<poll::Poller>();
+        a_source_that_changes_its_descriptor_stays_registered::<DefaultPoller>();
     }
 
     #[test]
