@@ -24,6 +24,9 @@ pub enum Backend {
     Genloop,
     /// `greenlet`: explicit symmetric switching.
     Greenlet,
+    /// `callbacks`: an event loop of callbacks on readiness and timers, no
+    /// coroutines at all.
+    Callbacks,
     /// `gevent`: a hub on greenlets, with timers and an epoll reactor.
     Gevent,
     /// `gevent::may`: the gevent API on `may`'s M:N scheduler.
@@ -40,6 +43,7 @@ impl Backend {
         Backend::Generator,
         Backend::Genloop,
         Backend::Greenlet,
+        Backend::Callbacks,
         Backend::Gevent,
         Backend::May,
         Backend::Aio,
@@ -53,6 +57,7 @@ impl Backend {
             Backend::Generator => "generator",
             Backend::Genloop => "genloop",
             Backend::Greenlet => "greenlet",
+            Backend::Callbacks => "callbacks",
             Backend::Gevent => "gevent",
             Backend::May => "may",
             Backend::Aio => "aio",

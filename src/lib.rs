@@ -12,6 +12,7 @@
 //! | greenlets: explicit `switch()` | `greenlet` | corosensei, through a trampoline |
 //! | gevent: a hub that switches on IO | `gevent` | greenlets + timers + epoll; or `may` |
 //! | asyncio: an event loop of tasks | `aio` | async-task + timers + epoll |
+//! | callbacks: an event loop with no coroutines | `callbacks` | `reactor::selectors` + timers |
 //! | coroutine stacks: a per-thread pool, overflow reports | `stack` | corosensei `DefaultStack`, a `SIGSEGV` handler |
 //! | OS threads | [`scenarios`] (`threads` backend) | std threads + crossbeam-channel |
 //!
@@ -32,7 +33,7 @@
 //!                 |
 //!  servers      http (the app, its routes, a server per backend)   echo
 //!                 |
-//!  models       generator  genloop  greenlet  gevent (+ may)  aio  threads
+//!  models       generator  genloop  greenlet  gevent (+ may)  aio  callbacks  threads
 //!                 |            |          |                      |
 //!  foundations  stack   reactor   trace (recording)   backend   panic_message
 //!               measure   term   streambuf
@@ -72,6 +73,7 @@ pub mod trace;
 
 // models
 pub mod aio;
+pub mod callbacks;
 pub mod generator;
 pub mod genloop;
 pub mod gevent;

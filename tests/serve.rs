@@ -143,6 +143,11 @@ fn genloop_server_echoes_survives_bad_clients_and_stops_on_sigint() {
 }
 
 #[test]
+fn callbacks_server_echoes_survives_bad_clients_and_stops_on_sigint() {
+    echoes_and_survives_bad_clients("callbacks");
+}
+
+#[test]
 fn an_unknown_backend_is_a_usage_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_corolab"))
         .args(["serve", "echo", "--backend", "generator", "--addr", "127.0.0.1:0"])

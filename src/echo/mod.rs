@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aio;
+pub mod callbacks;
 pub mod genloop;
 
 use crate::backend::Backend;
@@ -36,7 +37,7 @@ use std::net::{Shutdown, SocketAddr};
 
 /// The backends that have an echo server, in table order.
 pub const BACKENDS: &[Backend] =
-    &[Backend::Threads, Backend::Genloop, Backend::Gevent, Backend::May, Backend::Aio];
+    &[Backend::Threads, Backend::Genloop, Backend::Callbacks, Backend::Gevent, Backend::May, Backend::Aio];
 
 /// Echo as the lifecycle sees it: a stop shuts both directions down (a
 /// handler parked in `read` sees end of stream, one parked in `write` an
@@ -52,6 +53,7 @@ pub fn spawn(backend: Backend, addr: SocketAddr, config: ServerConfig) -> io::Re
         Backend::May => server::may::spawn(addr, config, &ECHO, serve),
         Backend::Aio => server::aio::spawn(addr, config, &ECHO, aio::serve),
         Backend::Genloop => genloop::spawn(addr, config),
+        Backend::Callbacks => callbacks::spawn(addr, config),
         other => Err(io::Error::new(io::ErrorKind::Unsupported, format!("no echo server on {other}"))),
     }
 }

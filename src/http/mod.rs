@@ -23,6 +23,7 @@
 //! | [`gevent`] | a greenlet per connection on one thread's hub |
 //! | [`may`] | a may coroutine per connection, on may's worker threads |
 //! | [`aio`] | a task per connection on an aio event loop, and an async client |
+//! | [`callbacks`] | a connection's state carried between readiness and timer callbacks |
 //!
 //! The four backend files are each a `spawn` that hands
 //! [`serve_connection`] (or its async twin) to that backend's accept loop
@@ -74,6 +75,7 @@
 
 pub mod aio;
 pub mod app;
+pub mod callbacks;
 pub mod app_async;
 pub mod client;
 pub mod conn;

@@ -15,7 +15,8 @@ use std::net::{Shutdown, SocketAddr};
 pub use crate::server::{ServerConfig, ServerHandle, ServerState, Summary};
 
 /// The backends that have an HTTP server, in table order.
-pub const BACKENDS: &[Backend] = &[Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio];
+pub const BACKENDS: &[Backend] =
+    &[Backend::Threads, Backend::Callbacks, Backend::Gevent, Backend::May, Backend::Aio];
 
 /// HTTP as the lifecycle sees it: a stop shuts reads down, so a request in
 /// progress is still answered; a connection past the cap gets a 503.
@@ -36,6 +37,7 @@ pub fn spawn(backend: Backend, addr: SocketAddr, config: ServerConfig) -> io::Re
         Backend::Gevent => super::gevent::spawn(addr, config),
         Backend::May => super::may::spawn(addr, config),
         Backend::Aio => super::aio::spawn(addr, config),
+        Backend::Callbacks => super::callbacks::spawn(addr, config),
         other => Err(io::Error::new(io::ErrorKind::Unsupported, format!("no HTTP server on {other}"))),
     }
 }

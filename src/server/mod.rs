@@ -57,6 +57,7 @@
 #![deny(unsafe_code)] // every file forbids it but fd.rs, the fenced descriptor calls
 
 pub mod aio;
+pub mod callbacks;
 mod config;
 mod fd;
 pub mod gevent;
