@@ -87,9 +87,10 @@
 //! for files and DNS. This loop keeps the part every one of them has.
 #![forbid(unsafe_code)]
 
+pub mod client;
 mod event_loop;
 pub mod net;
 
-pub use event_loop::{Callback, EventLoop, IoCallback, TimerHandle};
-pub use crate::reactor::selectors::{EVENT_READ, EVENT_WRITE, Key};
 pub use crate::reactor::Interest;
+pub use crate::reactor::selectors::{EVENT_READ, EVENT_WRITE, Key};
+pub use event_loop::{Callback, EventLoop, IoCallback, TimerHandle};

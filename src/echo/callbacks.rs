@@ -24,6 +24,7 @@
 use super::ECHO;
 use crate::callbacks::{EVENT_READ, EVENT_WRITE, EventLoop, Interest, Key, TimerHandle};
 use crate::server::{Open, ServerConfig, ServerHandle};
+use crate::trace::{self, State, TaskId, Wait};
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -48,6 +49,8 @@ struct Echo {
     echoed: u64,
     /// The stall timeout, running.
     stall: Option<TimerHandle>,
+    /// Its row on the trace.
+    lane: TaskId,
 }
 // ANCHOR_END: state
 
@@ -66,7 +69,10 @@ impl Drop for Echo {
 pub fn start(lp: &mut EventLoop, conn: Open<Rc<TcpStream>>) {
     let stream = Rc::clone(&conn);
     let state = Arc::clone(conn.state());
-    let echo = Rc::new(RefCell::new(Echo { conn, pending: Vec::new(), sent: 0, echoed: 0, stall: None }));
+    let lane = trace::task(format_args!("conn {}", conn.id()));
+    trace::record(lane, State::Waiting(Wait::Io));
+    let echo = Echo { conn, pending: Vec::new(), sent: 0, echoed: 0, stall: None, lane };
+    let echo = Rc::new(RefCell::new(echo));
     let me = Rc::downgrade(&echo);
     let registered = lp.register(stream, EVENT_READ, {
         let me = Weak::clone(&me);
@@ -82,6 +88,7 @@ pub fn start(lp: &mut EventLoop, conn: Open<Rc<TcpStream>>) {
 // ANCHOR: on_ready
 /// The readiness callback: one step, then back to the loop.
 fn on_ready(lp: &mut EventLoop, key: Key, this: &mut Echo, events: Interest, me: &Weak<RefCell<Echo>>) {
+    trace::record(this.lane, State::Running);
     let writing = this.sent < this.pending.len();
     let step = match (writing, events.write, events.read) {
         (true, true, _) => write_pending(this),
@@ -95,11 +102,12 @@ fn on_ready(lp: &mut EventLoop, key: Key, this: &mut Echo, events: Interest, me:
             let want = if this.sent < this.pending.len() { EVENT_WRITE } else { EVENT_READ };
             match lp.modify(key, want) {
                 Ok(()) => arm_stall(lp, key, this, me),
-                Err(_) => close(lp, key, this, true),
+                Err(_) => return close(lp, key, this, true),
             }
         }
-        Err(e) => close(lp, key, this, e.kind() != io::ErrorKind::UnexpectedEof),
+        Err(e) => return close(lp, key, this, e.kind() != io::ErrorKind::UnexpectedEof),
     }
+    trace::record(this.lane, State::Waiting(Wait::Io));
 }
 // ANCHOR_END: on_ready
 
@@ -111,7 +119,9 @@ fn read_then_echo(this: &mut Echo) -> io::Result<bool> {
     let n = match (&**this.conn).read(&mut buf) {
         Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
         Ok(n) => n,
-        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return Ok(false),
+        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+            return Ok(false);
+        }
         Err(e) => return Err(e),
     };
     this.pending.clear();
@@ -168,4 +178,5 @@ fn close(lp: &mut EventLoop, key: Key, this: &mut Echo, error: bool) {
         this.conn.state().count_error();
     }
     let _ = lp.unregister(key);
+    trace::record(this.lane, State::Done);
 }

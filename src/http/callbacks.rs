@@ -28,6 +28,7 @@ use super::conn::{Connection, Step};
 use super::server::HTTP;
 use crate::callbacks::{EVENT_READ, EVENT_WRITE, EventLoop, Interest, Key, TimerHandle};
 use crate::server::{Open, ServerConfig, ServerHandle};
+use crate::trace::{self, State, TaskId, Wait};
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -62,6 +63,8 @@ struct Http {
     sent: usize,
     /// The one timer of the phase.
     timer: Option<TimerHandle>,
+    /// Its row on the trace.
+    lane: TaskId,
 }
 // ANCHOR_END: state
 
@@ -70,7 +73,9 @@ struct Http {
 pub fn start(lp: &mut EventLoop, conn: Open<Rc<TcpStream>>) {
     let stream = Rc::clone(&conn);
     let state = std::sync::Arc::clone(conn.state());
-    let http = Http { conn, http: Connection::new(), phase: Phase::Reading, sent: 0, timer: None };
+    let lane = trace::task(format_args!("conn {}", conn.id()));
+    trace::record(lane, State::Running);
+    let http = Http { conn, http: Connection::new(), phase: Phase::Reading, sent: 0, timer: None, lane };
     let http = Rc::new(RefCell::new(http));
     let me = Rc::downgrade(&http);
     let registered = lp.register(stream, EVENT_READ, {
@@ -134,6 +139,7 @@ fn wait(
         return close(lp, key, this, true);
     }
     this.phase = phase;
+    still_waiting(this);
     if let Some(timer) = this.timer.take() {
         lp.cancel(timer);
     }
@@ -149,10 +155,13 @@ fn wait(
 // ANCHOR: callbacks
 /// The socket is ready: read or write some, then take the next steps.
 fn on_ready(lp: &mut EventLoop, key: Key, this: &mut Http, events: Interest, me: &Weak<RefCell<Http>>) {
+    trace::record(this.lane, State::Running);
     match this.phase {
         Phase::Reading if events.read => match (&**this.conn).read(this.http.read_buf()) {
             Ok(n) => this.http.filled(n),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+                return still_waiting(this);
+            }
             Err(_) => return close(lp, key, this, true),
         },
         Phase::Writing if events.write => {
@@ -168,18 +177,25 @@ fn on_ready(lp: &mut EventLoop, key: Key, this: &mut Http, events: Interest, me:
                     let stall = this.conn.state().config.read_timeout;
                     return wait(lp, key, this, me, Phase::Writing, EVENT_WRITE, stall);
                 }
-                Ok(false) => return,
+                Ok(false) => return still_waiting(this),
                 Err(_) => return close(lp, key, this, true),
             }
         }
-        _ => return, // ready for what this phase does not wait for
+        _ => return still_waiting(this), // ready for what this phase does not wait for
     }
     advance(lp, key, this, me);
+}
+
+/// A callback that found nothing to do: the connection waits on.
+fn still_waiting(this: &Http) {
+    let waits = if this.phase == Phase::Sleeping { Wait::Timer } else { Wait::Io };
+    trace::record(this.lane, State::Waiting(waits));
 }
 
 /// The phase's timer fired: the read timed out, the delay is over, or a
 /// write stalled.
 fn on_timer(lp: &mut EventLoop, key: Key, this: &mut Http, me: &Weak<RefCell<Http>>) {
+    trace::record(this.lane, State::Running);
     this.timer = None;
     match this.phase {
         Phase::Reading => this.http.timed_out(),
@@ -216,4 +232,5 @@ fn close(lp: &mut EventLoop, key: Key, this: &mut Http, error: bool) {
         this.conn.state().count_error();
     }
     let _ = lp.unregister(key);
+    trace::record(this.lane, State::Done);
 }

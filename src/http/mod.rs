@@ -75,8 +75,8 @@
 
 pub mod aio;
 pub mod app;
-pub mod callbacks;
 pub mod app_async;
+pub mod callbacks;
 pub mod client;
 pub mod conn;
 pub mod error;

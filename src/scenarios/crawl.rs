@@ -12,6 +12,7 @@
 //! | `sequential` | one page after another, one connection |
 //! | `threads` | a pool of C threads taking page numbers from a channel |
 //! | `genloop` | C generator tasks taking page numbers from a shared counter |
+//! | `callbacks` | C connections, each a chain of callbacks taking the next page number |
 //! | `gevent` | a greenlet per page, spawned into a `gevent::Pool` of C slots |
 //! | `may` | C coroutines taking page numbers from a shared counter |
 //! | `aio` | a task per page, each holding an `aio::Semaphore` permit of C |
@@ -40,6 +41,7 @@ pub const SCENARIO: Scenario = Scenario {
         Backend::Sequential,
         Backend::Threads,
         Backend::Genloop,
+        Backend::Callbacks,
         Backend::Gevent,
         Backend::May,
         Backend::Aio,
@@ -80,6 +82,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::Sequential => sequential(&site, n, config)?,
         Backend::Threads => threads(&site, n, concurrency, config)?,
         Backend::Genloop => genloop(&site, n, concurrency, config)?,
+        Backend::Callbacks => callbacks(&site, n, concurrency, config)?,
         Backend::Gevent => gevent(&site, n, concurrency, config)?,
         Backend::May => may(&site, n, concurrency, config)?,
         Backend::Aio => aio(&site, n, concurrency, config)?,
@@ -286,6 +289,95 @@ fn genloop(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec
     Ok(std::mem::take(&mut *fetched.borrow_mut()))
 }
 // ANCHOR_END: genloop
+
+// ANCHOR: callbacks
+/// callbacks: `concurrency` keep-alive connections on one loop, each a
+/// [`Conversation`](crate::callbacks::client::Conversation): when one
+/// connects, and each time a whole response arrives, a callback records
+/// the page and sends the request for the next page number. What a
+/// worker's loop kept in its locals (which page it is on, the shared
+/// counter, where the results go) is the conversation's fields.
+fn callbacks(site: &Site, n: u64, concurrency: u64, config: &Config) -> Result<Vec<Fetched>, ScenarioError> {
+    use crate::callbacks::EventLoop;
+    use crate::callbacks::client::{Conversation, Next, converse};
+    use crate::http::client::{parse_response, request_bytes};
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    struct Worker {
+        w: u64,
+        n: u64,
+        site: Site,
+        /// The page this worker asked for last.
+        page: u64,
+        next: Rc<Cell<u64>>,
+        fetched: Rc<RefCell<Vec<Fetched>>>,
+        failed: Rc<RefCell<Option<String>>>,
+        config: Rc<Config>,
+    }
+
+    impl Worker {
+        /// The request for the next page nobody has taken, if any is left.
+        fn next_page(&mut self) -> Next {
+            let i = self.next.get();
+            if i >= self.n {
+                return Next::Done;
+            }
+            self.next.set(i + 1);
+            self.page = i;
+            Next::Send(request_bytes("localhost", &self.site.target(i)))
+        }
+    }
+
+    impl Conversation for Worker {
+        fn connected(&mut self, _: &mut EventLoop) -> Next {
+            self.next_page()
+        }
+        fn whole(&self, received: &[u8]) -> Result<Option<usize>, String> {
+            Ok(parse_response(received).map_err(|e| e.to_string())?.map(|(_, used)| used))
+        }
+        fn answer(&mut self, _: &mut EventLoop, answer: &[u8]) -> Result<Next, String> {
+            let (response, _) =
+                parse_response(answer).map_err(|e| e.to_string())?.ok_or("half a response")?;
+            let result = Ok(response);
+            self.config.say(format_args!("[worker {}] page {}: {}", self.w, self.page, status_line(&result)));
+            self.fetched.borrow_mut().push((self.page, result));
+            Ok(self.next_page())
+        }
+        fn finished(&mut self, _: &mut EventLoop, result: Result<(), String>) {
+            if let Err(e) = result {
+                *self.failed.borrow_mut() = Some(format!("worker {}: {e}", self.w));
+            }
+        }
+    }
+
+    let mut lp = EventLoop::new()?;
+    let next = Rc::new(Cell::new(0u64));
+    let fetched: Rc<RefCell<Vec<Fetched>>> = Rc::default();
+    let failed: Rc<RefCell<Option<String>>> = Rc::default();
+    let config = Rc::new(config.clone());
+    for w in 0..concurrency {
+        let worker = Worker {
+            w,
+            n,
+            site: *site,
+            page: 0,
+            next: Rc::clone(&next),
+            fetched: Rc::clone(&fetched),
+            failed: Rc::clone(&failed),
+            config: Rc::clone(&config),
+        };
+        let lane = trace::task(format_args!("worker {w}"));
+        converse(&mut lp, site.addr, site.delay + Duration::from_secs(10), lane, worker);
+    }
+    lp.run()?; // returns once every conversation has closed
+    if let Some(why) = failed.borrow_mut().take() {
+        return Err(ScenarioError::Failed(why));
+    }
+    let fetched = std::mem::take(&mut *fetched.borrow_mut());
+    Ok(fetched)
+}
+// ANCHOR_END: callbacks
 
 // ANCHOR: gevent
 /// gevent: a greenlet per page, spawned into a `gevent::Pool` of

@@ -57,6 +57,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::May => may(clients, n, config)?,
         Backend::Aio => aio(clients, n, config)?,
         Backend::Genloop => genloop(clients, n, config)?,
+        Backend::Callbacks => callbacks(clients, n, config)?,
         _ => return Err(ScenarioError::Unsupported { scenario: SCENARIO.name, backend }),
     };
     Ok(check(clients, n, &results))
@@ -378,6 +379,94 @@ fn genloop(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, S
     Ok(results)
 }
 // ANCHOR_END: genloop
+
+// ANCHOR: callbacks
+/// callbacks: one loop, no tasks: the server's accept callback and each
+/// connection's callbacks ([`crate::echo::callbacks`]), and each client a
+/// [`Conversation`](crate::callbacks::client::Conversation) whose fields
+/// are what [`run_client`]'s locals were (which message it is on, what it
+/// sent). When the last client finishes, its callback stops the server,
+/// whose drain ends the loop.
+fn callbacks(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
+    use crate::callbacks::EventLoop;
+    use crate::callbacks::client::{Conversation, Next, converse};
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    struct Client {
+        c: u64,
+        n: u64,
+        seq: u64,
+        sent: Vec<u8>,
+        results: Rc<RefCell<Vec<ClientResult>>>,
+        running: Rc<Cell<u64>>,
+        state: Arc<ServerState>,
+        config: Rc<Config>,
+    }
+
+    impl Client {
+        fn send(&mut self) -> Next {
+            self.sent = message(self.c, self.seq);
+            Next::Send(self.sent.clone())
+        }
+    }
+
+    impl Conversation for Client {
+        fn connected(&mut self, _: &mut EventLoop) -> Next {
+            self.send()
+        }
+        fn whole(&self, received: &[u8]) -> Result<Option<usize>, String> {
+            Ok((received.len() >= self.sent.len()).then_some(self.sent.len()))
+        }
+        fn answer(&mut self, _: &mut EventLoop, echo: &[u8]) -> Result<Next, String> {
+            if echo != self.sent.as_slice() {
+                return Err(format!("echo {} differs from what was sent", self.seq));
+            }
+            self.seq += 1;
+            Ok(if self.seq == self.n { Next::Done } else { self.send() })
+        }
+        fn finished(&mut self, _: &mut EventLoop, result: Result<(), String>) {
+            let result = result.map(|()| self.seq).map_err(|e| format!("client {}: {e}", self.c));
+            self.config.say(format_args!("[client {}] done: {result:?}", self.c));
+            self.results.borrow_mut().push(result);
+            self.running.set(self.running.get() - 1);
+            if self.running.get() == 0 {
+                // Raise the stop flag and connect once (the kernel completes
+                // a loopback connect without the accept): the accept callback
+                // sees the flag and drains.
+                self.state.stop();
+            }
+        }
+    }
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    config.say(format_args!("[server] listening on {addr}, callbacks per connection, one loop"));
+    let state = state(addr);
+    let mut lp = EventLoop::new()?;
+    server::callbacks::serve(&mut lp, listener, &state, echo::callbacks::start)?;
+    let results: Rc<RefCell<Vec<ClientResult>>> = Rc::default();
+    let running = Rc::new(Cell::new(clients));
+    let config = Rc::new(config.clone());
+    for c in 0..clients {
+        let client = Client {
+            c,
+            n,
+            seq: 0,
+            sent: Vec::new(),
+            results: Rc::clone(&results),
+            running: Rc::clone(&running),
+            state: Arc::clone(&state),
+            config: Rc::clone(&config),
+        };
+        converse(&mut lp, addr, CLIENT_TIMEOUT, trace::task(format_args!("client {c}")), client);
+    }
+    lp.run()?;
+    say_served(&config, &state);
+    let results = std::mem::take(&mut *results.borrow_mut());
+    Ok(results)
+}
+// ANCHOR_END: callbacks
 
 #[cfg(test)]
 mod tests {

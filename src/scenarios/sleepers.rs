@@ -28,6 +28,7 @@ pub const SCENARIO: Scenario = Scenario {
         Backend::Sequential,
         Backend::Threads,
         Backend::Genloop,
+        Backend::Callbacks,
         Backend::Gevent,
         Backend::May,
         Backend::Aio,
@@ -51,6 +52,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
         Backend::Sequential => sequential(n, delay, config),
         Backend::Threads => threads(n, delay, config)?,
         Backend::Genloop => genloop(n, delay, config)?,
+        Backend::Callbacks => callbacks(n, delay, config)?,
         Backend::Gevent => gevent(n, delay, config)?,
         Backend::May => may(n, delay, config)?,
         // The aio loop checks its own run (every task woke, and the sleeps
@@ -195,6 +197,40 @@ fn genloop(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, Sc
     genloop::run::<Result<Vec<Duration>, String>>(main).map_err(|e| failed(&e))?.map_err(|e| failed(&e))
 }
 // ANCHOR_END: genloop
+
+// ANCHOR: callbacks
+/// callbacks: no tasks at all. A sleeper is a timer callback: what it
+/// must know when it wakes (its number, when it fell asleep) is captured
+/// by its closure, and the loop calls it once the delay has passed. The
+/// trace draws each callback's sleeper as a lane of its own.
+fn callbacks(n: u64, delay: Duration, config: &Config) -> Result<Vec<Duration>, ScenarioError> {
+    use crate::callbacks::EventLoop;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let mut lp = EventLoop::new()?;
+    let slept = Rc::new(RefCell::new(Vec::with_capacity(n as usize)));
+    let config = Rc::new(config.clone());
+    for i in 0..n {
+        let id = trace::task(format_args!("sleeper {i}"));
+        trace::record(id, State::Running);
+        config.say(format_args!("[sleeper {i}] going to sleep for {} ms", delay.as_millis()));
+        let started = Instant::now();
+        trace::record(id, State::Waiting(Wait::Timer));
+        let (slept, config) = (Rc::clone(&slept), Rc::clone(&config));
+        lp.call_later(delay, move |_| {
+            trace::record(id, State::Running);
+            let took = started.elapsed();
+            config.say(format_args!("[sleeper {i}] woke after {:.1} ms", took.as_secs_f64() * 1e3));
+            slept.borrow_mut().push(took);
+            trace::record(id, State::Done);
+        });
+    }
+    lp.run()?; // returns once no timer is left
+    let slept = std::mem::take(&mut *slept.borrow_mut());
+    Ok(slept)
+}
+// ANCHOR_END: callbacks
 
 // ANCHOR: gevent
 /// A greenlet per sleeper, all on this thread's hub: each parks in the

@@ -58,7 +58,12 @@ where
 /// Registers the accept callback on `lp` and returns: the loop serves
 /// once it runs, and stops itself ([`EventLoop::stop`]) once the server
 /// is stopping and its connections have closed (or the grace is over).
-pub fn serve<H>(lp: &mut EventLoop, listener: TcpListener, state: &Arc<ServerState>, start: H) -> io::Result<()>
+pub fn serve<H>(
+    lp: &mut EventLoop,
+    listener: TcpListener,
+    state: &Arc<ServerState>,
+    start: H,
+) -> io::Result<()>
 where
     H: Fn(&mut EventLoop, Open<Rc<TcpStream>>) + 'static,
 {
