@@ -2,6 +2,7 @@
 127.0.0.1, every echo checked byte for byte, as src/scenarios/echo.rs. The
 server listens on a free port and the clients run in this process."""
 
+import selectors
 import socket
 import threading
 
@@ -91,4 +92,71 @@ def on_gevent(n, clients, **_):
     return sum(j.value or 0 for j in jobs)
 
 
-VARIANTS = {"threads": on_threads, "gevent": on_gevent}
+def on_selectors(n, clients, **_):
+    """One DefaultSelector, no threads: the server's accept and read
+    callbacks and every client's read callback ride in key.data, as in
+    lesson 04. Messages are at most 128 bytes and each client waits for
+    its echo before the next, so a send never finds the socket full."""
+    sel = selectors.DefaultSelector()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    good = [0] * clients
+    running = [clients]
+
+    def accept(sock, mask):
+        conn, _ = sock.accept()
+        conn.setblocking(False)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sel.register(conn, selectors.EVENT_READ, echo)
+
+    def echo(conn, mask):
+        data = conn.recv(4096)
+        if data:
+            conn.send(data)
+        else:
+            sel.unregister(conn)
+            conn.close()
+
+    def client_reader(c):
+        state = {"seq": 0, "got": b""}  # what the blocking client's locals held
+
+        def on_read(sock, mask):
+            part = sock.recv(4096)
+            state["got"] += part
+            sent = message(c, state["seq"])
+            if part and len(state["got"]) < len(sent):
+                return  # half an echo: wait for the rest
+            if part:
+                good[c] += state["got"] == sent
+                state["seq"] += 1
+                state["got"] = b""
+            if part and state["seq"] < n:
+                sock.send(message(c, state["seq"]))
+                return
+            sel.unregister(sock)
+            sock.close()
+            running[0] -= 1
+
+        return on_read
+
+    sel.register(listener, selectors.EVENT_READ, accept)
+    for c in range(clients):
+        s = socket.create_connection(("127.0.0.1", port))  # loopback: at once
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, client_reader(c))
+        s.send(message(c, 0))
+    while running[0] or len(sel.get_map()) > 1:
+        events = sel.select(timeout=10)
+        if not events:
+            break  # ten silent seconds: something is lost; the count says so
+        for key, mask in events:
+            key.data(key.fileobj, mask)
+    sel.unregister(listener)
+    listener.close()
+    sel.close()
+    return sum(good)
+
+
+VARIANTS = {"threads": on_threads, "gevent": on_gevent, "selectors": on_selectors}

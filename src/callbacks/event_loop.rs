@@ -164,6 +164,11 @@ impl EventLoop {
         self.selector.get(key)?.source::<S>()
     }
 
+    /// What `key`'s socket is watched for, if it is still registered.
+    pub fn events(&self, key: Key) -> Option<Interest> {
+        Some(self.selector.get(key)?.events)
+    }
+
     /// Whether `key` is still registered.
     pub fn is_registered(&self, key: Key) -> bool {
         self.selector.get(key).is_some()

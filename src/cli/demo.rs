@@ -9,6 +9,8 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+#[path = "../../lessons/04-select-and-callbacks/demo.rs"]
+mod lesson04;
 #[path = "../../lessons/05-gevent/demo.rs"]
 mod lesson05;
 #[path = "../../lessons/07-asyncio-basics/demo.rs"]
@@ -24,6 +26,7 @@ mod lesson13;
 
 /// The lessons that have a Rust demo, and how to run each.
 const DEMOS: &[(u32, fn())] = &[
+    (4, lesson04::main),
     (5, lesson05::main),
     (7, lesson07::main),
     (9, lesson09::main),
