@@ -168,8 +168,7 @@ fn start_round<C: Conversation>(
             this.out = bytes;
             this.written = 0;
             this.phase = Phase::Sending;
-            lp.modify(key, EVENT_WRITE).map_err(|e| Err(e.to_string()))?;
-            send(lp, key, this).map(drop)
+            send(lp, key, this).map(drop) // asks for EVENT_WRITE only if it must wait
         }
     }
 }
@@ -181,7 +180,12 @@ fn send<C: Conversation>(lp: &mut EventLoop, key: Key, this: &mut Talk<C>) -> Re
         match (&*stream).write(&this.out[this.written..]) {
             Ok(0) => return Err(Err("write: the connection closed".into())),
             Ok(n) => this.written += n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // The rest when there is room (a request usually fits at once,
+                // so the usual round costs no interest change at all).
+                lp.modify(key, EVENT_WRITE).map_err(|e| Err(e.to_string()))?;
+                return Ok(false);
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Err(format!("write: {e}"))),
         }
