@@ -30,6 +30,7 @@
 //!  tools        cli      bench     lessons     svg     timeline
 //!                 |        |
 //!  scenarios    scenarios: one file per scenario, every backend side by side
+//!               portable: workloads written once over a `Loop` trait
 //!                 |
 //!  servers      http (the app, its routes, a server per backend)   echo
 //!                 |
@@ -86,6 +87,7 @@ pub mod redis;
 pub mod server;
 
 // scenarios
+pub mod portable;
 pub mod scenarios;
 
 // tools

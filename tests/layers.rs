@@ -33,7 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("models", &["generator", "genloop", "greenlet", "gevent", "aio", "callbacks", "fork"]),
     ("servers", &["server", "http", "echo", "redis"]),
-    ("scenarios", &["scenarios"]),
+    ("scenarios", &["scenarios", "portable"]),
     ("tools", &["timeline", "svg", "bench", "lessons", "cli"]),
 ];
 
