@@ -41,7 +41,7 @@ SCENARIOS = {
 }
 
 # variant -> modules outside the standard library it needs
-NEEDS = {"greenlet": ["greenlet"], "gevent": ["gevent"]}
+NEEDS = {"greenlet": ["greenlet"], "gevent": ["gevent"], "uvloop": ["uvloop"]}
 
 
 def offer(*rows, argv=None):

@@ -159,4 +159,52 @@ def on_selectors(n, clients, **_):
     return sum(good)
 
 
-VARIANTS = {"threads": on_threads, "gevent": on_gevent, "selectors": on_selectors}
+async def echo_all(n, clients):
+    """asyncio streams: a task per connection on the server, a task per
+    client; the same code on any asyncio loop."""
+    import asyncio
+
+    async def serve(reader, writer):
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while data := await reader.read(4096):
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    async def client(c):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        good = 0
+        for seq in range(n):
+            sent = message(c, seq)
+            writer.write(sent)
+            await writer.drain()
+            good += await reader.readexactly(len(sent)) == sent
+        writer.close()
+        await writer.wait_closed()
+        return good
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    good = await asyncio.gather(*(client(c) for c in range(clients)))
+    server.close()
+    await server.wait_closed()
+    return sum(good)
+
+
+def on_asyncio(n, clients, **_):
+    import asyncio
+
+    return asyncio.run(echo_all(n, clients))
+
+
+def on_uvloop(n, clients, **_):
+    """The same coroutine on uvloop's loop: the swap is one line."""
+    import uvloop
+
+    return uvloop.run(echo_all(n, clients))
+
+
+VARIANTS = {"threads": on_threads, "gevent": on_gevent, "asyncio": on_asyncio, "uvloop": on_uvloop,
+            "selectors": on_selectors}
