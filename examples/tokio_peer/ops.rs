@@ -99,7 +99,10 @@ async fn timer(n: u64) -> Timed {
         .map(|_| {
             tokio::spawn(async move {
                 tokio::time::sleep_until(deadline).await;
-                Instant::now()
+                let woke = Instant::now();
+                // Alive while the others wake, as in workloads.rs (TIMER_HOLD).
+                tokio::time::sleep_until(deadline + Duration::from_millis(200)).await;
+                woke
             })
         })
         .collect();

@@ -104,6 +104,8 @@ def gevent_ops(op, n):
         def sleeper():
             gevent.sleep(max(0.0, deadline - time.monotonic()))
             woke.append(time.perf_counter_ns())
+            # Alive while the others wake, as in workloads.rs (TIMER_HOLD).
+            gevent.sleep(max(0.0, deadline + 0.2 - time.monotonic()))
 
         gevent.joinall([gevent.spawn(sleeper) for _ in range(n)])
         return woke[-1] - woke[0], n - 1
@@ -174,6 +176,8 @@ def asyncio_ops(op, n, uvloop):
             loop.call_at(deadline, fut.set_result, None)
             await fut
             woke.append(time.perf_counter_ns())
+            # Alive while the others wake, as in workloads.rs (TIMER_HOLD).
+            await asyncio.sleep(max(0.0, deadline + 0.2 - loop.time()))
 
         await asyncio.gather(*(sleeper() for _ in range(n)))
         return woke[-1] - woke[0], n - 1

@@ -60,6 +60,7 @@ impl OpRunner {
             OpRunner::Corolab { who, .. } => match who.as_str() {
                 "threads-1core" => "threads, 1 core".into(),
                 "threads-2cores" => "threads, 2 cores".into(),
+                "greenlet-siblings" => "greenlet child↔child".into(),
                 "corosensei" | "may" => format!("{who} (peer)"),
                 _ => who.clone(),
             },
@@ -79,7 +80,7 @@ impl OpRunner {
         match self {
             OpRunner::Corolab { who, .. } => match who.as_str() {
                 "generator" => Some("generators"),
-                "greenlet" | "corosensei" => Some("greenlet"),
+                "greenlet" | "greenlet-siblings" | "corosensei" => Some("greenlet"),
                 "gevent" | "may" => Some("gevent"),
                 "aio" => Some("asyncio"),
                 w if w.starts_with("threads") => Some("threads"),
@@ -118,7 +119,7 @@ pub fn describe(op: &str) -> &'static str {
         "switch" => "a round trip: control leaves a task and comes back",
         "spawn" => "start a task that returns at once, and wait for it",
         "timer" => "one of 10,000 tasks due at the same instant wakes",
-        "remote" => "a plain thread has the runtime run a task, and waits",
+        "remote" => "a plain thread has the runtime run a task, and waits (1 core)",
         "socket" => "64 bytes there and back over 127.0.0.1",
         _ => "",
     }
@@ -255,10 +256,31 @@ struct OpLine {
     error: Option<String>,
 }
 
+/// The operation whose children run with every thread on core 0. A
+/// wake-up from another thread costs a context switch when both threads
+/// share a core and 35 to 40 µs when the sleeping one is on the other
+/// (idle) core; left to the scheduler, rounds land either way and the
+/// rows spread by ±100%. On one core every row pays the same kind of wake.
+const ONE_CORE: &str = "remote";
+
+/// Runs `f` on a helper thread pinned to core 0, so a child it starts
+/// inherits that affinity (this process's own threads keep theirs).
+fn on_one_core<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            core_affinity::set_for_current(core_affinity::CoreId { id: 0 });
+            f()
+        })
+        .join()
+        .expect("the pinned helper thread does not panic")
+    })
+}
+
 /// One round of one row: ns per operation, or the row it becomes instead.
 fn one_round(runner: &OpRunner, op: &str, plan: &OpPlan) -> Result<f64, OpOutcome> {
     let limits = Limits { time: Duration::from_secs(60), rss_kb: 2 << 20 };
-    let run = child::run(runner.command(op, Duration::from_millis(plan.target_ms)), limits)
+    let command = runner.command(op, Duration::from_millis(plan.target_ms));
+    let run = if op == ONE_CORE { on_one_core(|| child::run(command, limits)) } else { child::run(command, limits) }
         .map_err(|e| OpOutcome::Failed { reason: format!("could not start: {e}") })?;
     let line: Option<OpLine> = run.stdout.lines().rev().find_map(|l| serde_json::from_str(l.trim()).ok());
     match (run.end, line) {
@@ -359,6 +381,23 @@ fn times(x: f64) -> String {
     }
 }
 
+/// What the odd rows mean, under the tables.
+const NOTES: [&str; 4] = [
+    "greenlet child↔child: two child greenlets switching to each other go \
+     through the trampoline on main, two hops a switch (4 context switches a \
+     round trip, main↔child takes 2): about twice the greenlet row, by design.",
+    "timer: each woken task stays alive until all have woken; one that \
+     returned would free its stack inside the timed window (munmap, 5 µs and \
+     more), which was most of gevent's old 7 µs. A may spawn maps a fresh \
+     stack and writes an eventfd (3 system calls), so may gets 1 s, not \
+     150 ms, to start its 10,000 tasks before the deadline.",
+    "remote: every thread of the child runs on core 0, so each wake is a \
+     context switch; across cores a wake costs 35-40 µs more (threads, 2 \
+     cores), and left to the scheduler the rows spread by ±100%.",
+    "1,000,000 sleepers of 500 ms, aio against tokio, time and peak memory: \
+     `taskset -c 0 cargo bench -p corolab-benches --bench aio_million`.",
+];
+
 /// The tables as text that fits in `width` columns: per operation, each
 /// row's time per operation, its spread, its ratio to the best row, and how
 /// many times longer its Python original takes.
@@ -414,6 +453,9 @@ pub fn render(tables: &[OpTable], plan: &OpPlan, width: usize) -> String {
          times as long.",
         width,
     );
+    for note in NOTES {
+        out += &wrapped_text(note, width);
+    }
     if wide {
         out += &wrapped_text(
             &format!(

@@ -16,7 +16,8 @@
 //! | `remote` | a plain thread asks the runtime to run something and waits for the answer |
 //! | `socket` | 64 bytes there and back over 127.0.0.1, client and server on the same runtime |
 //!
-//! `who` is a corolab backend (`generator`, `greenlet`, `gevent`, `aio`,
+//! `who` is a corolab backend (`generator`, `greenlet`, `greenlet-siblings`
+//! (two child greenlets switching to each other), `gevent`, `aio`,
 //! `threads-1core`, `threads-2cores`) or a peer that corolab links anyway
 //! (`corosensei`, `may`). tokio's and Python's versions of the same loops
 //! are in `examples/tokio_peer/ops.rs` and `src/bench/ops.py`.
@@ -26,8 +27,10 @@ use crate::aio;
 use crate::generator::Generator;
 use crate::gevent::{self, may as gmay};
 use crate::greenlet::{Greenlet, Value};
+use std::cell::RefCell;
 use std::hint::black_box;
 use std::io::{Read, Write};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// What one timed loop took, over how many operations.
@@ -56,6 +59,7 @@ pub fn who_runs(op: &str) -> &'static [&'static str] {
         "switch" => &[
             "generator",
             "greenlet",
+            "greenlet-siblings",
             "gevent",
             "aio",
             "threads-1core",
@@ -84,6 +88,7 @@ pub fn run(op: &str, who: &str, n: u64) -> Result<Timed, String> {
         ("switch", "corosensei") => Ok(switch_corosensei(n)),
         ("switch", "generator") => switch_generator(n),
         ("switch", "greenlet") => switch_greenlet(n),
+        ("switch", "greenlet-siblings") => switch_greenlet_siblings(n),
         ("switch", "gevent") => switch_gevent(n),
         ("switch", "may") => switch_may(n),
         ("switch", "aio") => switch_aio(n),
@@ -183,6 +188,44 @@ fn switch_greenlet(n: u64) -> Result<Timed, String> {
         done += u64::from(black_box(g.switch(unit()).is_ok()));
     }
     checked(started.elapsed(), n, done)
+}
+
+/// Two child greenlets switch to each other: each switch goes through the
+/// trampoline on the main greenlet, two context switches where main to a
+/// child takes one, so a round trip is four against [`switch_greenlet`]'s
+/// two. `a` times its `n` round trips; `b` answers each, then returns
+/// when main switches to it once more.
+fn switch_greenlet_siblings(n: u64) -> Result<Timed, String> {
+    let a_slot: Rc<RefCell<Option<Greenlet>>> = Rc::default();
+    let b = Greenlet::new({
+        let a_slot = Rc::clone(&a_slot);
+        move |_| {
+            let a = a_slot.borrow().clone().expect("a is set before b starts");
+            for _ in 0..n {
+                if a.switch(unit()).is_err() {
+                    break;
+                }
+            }
+            unit()
+        }
+    });
+    let a = Greenlet::new({
+        let b = b.clone();
+        move |_| {
+            let mut done = 0u64;
+            let started = Instant::now();
+            for _ in 0..n {
+                done += u64::from(black_box(b.switch(unit()).is_ok()));
+            }
+            Box::new((started.elapsed(), done)) as Value
+        }
+    });
+    *a_slot.borrow_mut() = Some(a.clone());
+    let back = a.switch(unit()).map_err(|e| format!("{e:?}"))?;
+    // b waits in its last switch to a (now dead): one more switch ends it.
+    b.switch(unit()).map_err(|e| format!("{e:?}"))?;
+    let (took, done) = *back.downcast::<(Duration, u64)>().map_err(|_| "a returned something else")?;
+    checked(took, n, done)
 }
 
 fn switch_gevent(n: u64) -> Result<Timed, String> {
@@ -354,43 +397,70 @@ fn spawn_threads(n: u64) -> Result<Timed, String> {
 /// How far ahead the shared deadline is: time to start every task first.
 const TIMER_LEAD: Duration = Duration::from_millis(150);
 
+/// How long a woken task waits before it returns: every task is still
+/// alive while the others wake, so the window times wake-ups alone. A
+/// task that returned at once would free its stack in the window
+/// (`munmap`, 5 µs and more, once the stack pool is full at 10,000
+/// stacks), and that, not the wake, was most of gevent's 7 µs a wake.
+const TIMER_HOLD: Duration = Duration::from_millis(200);
+
 /// `n` gevent tasks sleep until one deadline.
 fn timer_gevent(n: u64) -> Result<Timed, String> {
     timer_blocking(
         n,
+        TIMER_LEAD,
         |deadline| {
             gevent::spawn(move || {
                 gevent::sleep_until(deadline);
-                Instant::now()
+                let woke = Instant::now();
+                gevent::sleep_until(deadline + TIMER_HOLD);
+                woke
             })
         },
         |task| task.join().map_err(|e| e.to_string()),
     )
 }
 
-/// `n` may coroutines (one worker) sleep until one deadline.
+/// may's lead: a may spawn maps a fresh stack (`mmap` and a guard page's
+/// `mprotect`) and writes the scheduler's eventfd, three system calls a
+/// task, so 10,000 of them take longer than [`TIMER_LEAD`] on a busy
+/// machine. (`spawn`'s row is faster: one stack, reused each time.)
+const MAY_LEAD: Duration = Duration::from_millis(1000);
+
+/// `n` may coroutines (one worker) sleep until one deadline, started from
+/// inside a coroutine, as gevent's are from the hub's thread.
 fn timer_may(n: u64) -> Result<Timed, String> {
     configure_may()?;
-    timer_blocking(
-        n,
-        |deadline| {
-            gmay::spawn(move || {
-                gmay::sleep_until(deadline);
-                Instant::now()
-            })
-        },
-        |task| task.join().map_err(|e| e.to_string()),
-    )
+    let outer = gmay::spawn(move || {
+        timer_blocking(
+            n,
+            MAY_LEAD,
+            |deadline| {
+                gmay::spawn(move || {
+                    gmay::sleep_until(deadline);
+                    let woke = Instant::now();
+                    gmay::sleep_until(deadline + TIMER_HOLD);
+                    woke
+                })
+            },
+            |task| task.join().map_err(|e| e.to_string()),
+        )
+    });
+    outer.join().map_err(|e| e.to_string())?
 }
 
 /// `n` OS threads sleep until one deadline.
 fn timer_threads(n: u64) -> Result<Timed, String> {
+    let until = |t: Instant| std::thread::sleep(t.saturating_duration_since(Instant::now()));
     timer_blocking(
         n,
+        TIMER_LEAD,
         |deadline| {
             std::thread::spawn(move || {
-                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-                Instant::now()
+                until(deadline);
+                let woke = Instant::now();
+                until(deadline + TIMER_HOLD);
+                woke
             })
         },
         |task| task.join().map_err(|_| "a thread panicked".to_string()),
@@ -398,15 +468,17 @@ fn timer_threads(n: u64) -> Result<Timed, String> {
 }
 
 /// The timer row of a blocking model: `start` makes a task that sleeps
-/// until the deadline and says when it woke, `join` waits for it.
+/// until the deadline, notes when it woke, holds [`TIMER_HOLD`] and says
+/// when it woke; `join` waits for it.
 fn timer_blocking<T>(
     n: u64,
+    lead: Duration,
     start: impl Fn(Instant) -> T,
     join: impl Fn(T) -> Result<Instant, String>,
 ) -> Result<Timed, String> {
-    let deadline = Instant::now() + TIMER_LEAD;
+    let deadline = Instant::now() + lead;
     let tasks: Vec<T> = (0..n).map(|_| start(deadline)).collect();
-    started_in_time(deadline)?;
+    started_in_time(deadline, lead)?;
     let woke: Result<Vec<Instant>, String> = tasks.into_iter().map(join).collect();
     spread(&woke?, deadline)
 }
@@ -418,11 +490,13 @@ fn timer_aio(n: u64) -> Result<Timed, String> {
             .map(|_| {
                 aio::spawn(async move {
                     aio::sleep_until(deadline).await;
-                    Instant::now()
+                    let woke = Instant::now();
+                    aio::sleep_until(deadline + TIMER_HOLD).await;
+                    woke
                 })
             })
             .collect();
-        started_in_time(deadline)?;
+        started_in_time(deadline, TIMER_LEAD)?;
         let mut woke = Vec::with_capacity(n as usize);
         for t in tasks {
             woke.push(t.await.map_err(|e| e.to_string())?);
@@ -433,20 +507,24 @@ fn timer_aio(n: u64) -> Result<Timed, String> {
 
 /// An error when starting the tasks took so long that some may have
 /// started after the deadline (their wakes would not be timer wakes).
-fn started_in_time(deadline: Instant) -> Result<(), String> {
+fn started_in_time(deadline: Instant, lead: Duration) -> Result<(), String> {
     if Instant::now() + Duration::from_millis(10) > deadline {
-        return Err(format!("starting the tasks took longer than {} ms", TIMER_LEAD.as_millis()));
+        return Err(format!("starting the tasks took longer than {} ms", lead.as_millis()));
     }
     Ok(())
 }
 
 /// First wake to last, over the wakes after the first; an error when a task
-/// woke before its deadline.
+/// woke before its deadline, or when the wakes outlasted [`TIMER_HOLD`]
+/// (the first tasks had returned while the last still waited).
 fn spread(woke: &[Instant], deadline: Instant) -> Result<Timed, String> {
     let first = woke.iter().min().copied().ok_or("no task woke")?;
     let last = woke.iter().max().copied().ok_or("no task woke")?;
     if first < deadline {
         return Err("a task woke before its deadline".into());
+    }
+    if last > deadline + TIMER_HOLD {
+        return Err(format!("the wakes took longer than {} ms", TIMER_HOLD.as_millis()));
     }
     Ok(Timed { took: last - first, ops: woke.len() as u64 - 1 })
 }
