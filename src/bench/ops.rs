@@ -80,7 +80,7 @@ impl OpRunner {
         match self {
             OpRunner::Corolab { who, .. } => match who.as_str() {
                 "generator" => Some("generators"),
-                "greenlet" | "greenlet-siblings" | "corosensei" => Some("greenlet"),
+                "greenlet" | "corosensei" => Some("greenlet"),
                 "gevent" | "may" => Some("gevent"),
                 "aio" => Some("asyncio"),
                 w if w.starts_with("threads") => Some("threads"),

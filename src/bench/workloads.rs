@@ -692,3 +692,35 @@ fn socket_aio(n: u64) -> Result<Timed, String> {
         checked(took, n, done)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_switch_and_spawn_row_runs_and_checks_its_count() {
+        for op in ["switch", "spawn"] {
+            for who in who_runs(op).iter().filter(|w| !w.starts_with("threads") && **w != "may") {
+                let timed = run(op, who, 1000).unwrap_or_else(|e| panic!("{op} on {who}: {e}"));
+                assert_eq!(timed.ops, 1000, "{op} on {who}");
+            }
+        }
+    }
+
+    #[test]
+    fn child_to_child_greenlets_finish_both_and_count_every_round_trip() {
+        let timed = switch_greenlet_siblings(500).unwrap();
+        assert_eq!(timed.ops, 500);
+        assert!(timed.took > Duration::ZERO);
+    }
+
+    #[test]
+    fn timer_rows_keep_woken_tasks_alive_and_time_the_wakes() {
+        for who in ["gevent", "aio"] {
+            let timed = run("timer", who, 200).unwrap_or_else(|e| panic!("timer on {who}: {e}"));
+            assert_eq!(timed.ops, 199, "{who}: first wake to last, over the wakes after the first");
+            // Every wake fell inside the hold: the window is shorter than it.
+            assert!(timed.took < TIMER_HOLD, "{who}: {:?}", timed.took);
+        }
+    }
+}
