@@ -8,11 +8,12 @@
 //! taskset -c 0 $B                       # 3 rounds of every row, ~1 min
 //! taskset -c 0 $B -- --rounds 5
 //! taskset -c 0 $B -- --syscalls         # and count system calls (strace)
+//! $B -- --rounds 0 --syscalls           # only the counts
 //! ```
 //!
 //! Two workloads ([`corolab::portable::echo`] and
-//! [`corolab::portable::sleepers`]): 50 echo clients × 2,000 messages over
-//! 127.0.0.1, and 100,000 tasks sleeping 500 ms at once. Every row of every
+//! [`corolab::portable::sleepers`]): 20 echo clients × 1,000 messages over
+//! 127.0.0.1, and 50,000 tasks sleeping 500 ms at once. Every row of every
 //! round is a fresh child process (this binary with `--child`, or
 //! `python3 original.py --json`), the rows take turns (round 1 in order,
 //! round 2 reversed …), and a row shows the median with half its spread.
@@ -39,9 +40,9 @@ use tokio_loop::Tokio;
 #[global_allocator]
 static ALLOCATOR: counting_alloc::Counting = counting_alloc::Counting;
 
-const CLIENTS: u64 = 50;
-const MESSAGES: u64 = 2_000;
-const SLEEPERS: u64 = 100_000;
+const CLIENTS: u64 = 20;
+const MESSAGES: u64 = 1_000;
+const SLEEPERS: u64 = 50_000;
 const NAP_MS: u64 = 500;
 
 /// The Python original, which runs one workload on asyncio or uvloop.
@@ -234,10 +235,14 @@ fn main() {
         }
     }
     eprintln!();
-    println!("━━ one workload, two loops (median of {rounds} rounds) ━━");
-    println!("load average {load_start} at the start, {} at the end", load());
-    for (w, workload) in workloads.iter().enumerate() {
-        print_table(workload, &live, &results[w], &skipped);
+    if rounds > 0 {
+        println!("━━ one workload, two loops (median of {rounds} rounds) ━━");
+        println!("load average {load_start} at the start, {} at the end", load());
+        for (w, workload) in workloads.iter().enumerate() {
+            print_table(workload, &live, &results[w], &skipped);
+        }
+        println!("allocs: allocations per message or sleeper, made by the whole process");
+        println!("(the echo client's one is the message it builds: the loops make none)");
     }
     if count_syscalls {
         println!("system calls, one run each under strace -f -c (not timed):");
