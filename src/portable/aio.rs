@@ -21,6 +21,13 @@ pub struct Aio;
 #[must_use = "dropping a task cancels it: await it"]
 pub struct AioTask<T: 'static>(aio::Task<T>);
 
+impl<T: 'static> AioTask<T> {
+    /// Wraps a task that [`aio::spawn`] returned.
+    pub fn new(task: aio::Task<T>) -> AioTask<T> {
+        AioTask(task)
+    }
+}
+
 impl<T: 'static> Future for AioTask<T> {
     type Output = io::Result<T>;
 
@@ -42,7 +49,7 @@ impl Loop for Aio {
     }
 
     fn spawn<T: 'static>(task: impl Future<Output = T> + 'static) -> AioTask<T> {
-        AioTask(aio::spawn(task))
+        AioTask::new(aio::spawn(task))
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> {

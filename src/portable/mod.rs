@@ -30,7 +30,7 @@ mod aio;
 pub mod echo;
 pub mod sleepers;
 
-pub use self::aio::Aio;
+pub use self::aio::{Aio, AioTask};
 
 use std::future::Future;
 use std::io;
