@@ -389,8 +389,8 @@ const NOTES: [&str; 4] = [
     "timer: each woken task stays alive until all have woken; one that \
      returned would free its stack inside the timed window (munmap, 5 µs and \
      more), which was most of gevent's old 7 µs. A may spawn maps a fresh \
-     stack and writes an eventfd (3 system calls), so may gets 1 s, not \
-     150 ms, to start its 10,000 tasks before the deadline.",
+     stack and writes an eventfd (3 system calls) and a thread is a clone, \
+     so may and threads get 1 s, not 150 ms, to start before the deadline.",
     "remote: every thread of the child runs on core 0, so each wake is a \
      context switch; across cores a wake costs 35-40 µs more (threads, 2 \
      cores), and left to the scheduler the rows spread by ±100%.",
