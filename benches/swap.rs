@@ -190,7 +190,10 @@ fn measured<L: Loop>(workload: &str) -> (std::io::Result<u64>, Duration, u64) {
 // ANCHOR_END: measured
 
 fn python_has(module: &str) -> bool {
-    Command::new("python3").args(["-c", &format!("import {module}")]).output().is_ok_and(|o| o.status.success())
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn main() {
@@ -266,11 +269,19 @@ fn main() {
     }
 }
 
-fn print_table(workload: &str, live: &[Who], results: &[Result<Vec<Round>, String>], skipped: &[(Who, String)]) {
+fn print_table(
+    workload: &str,
+    live: &[Who],
+    results: &[Result<Vec<Round>, String>],
+    skipped: &[(Who, String)],
+) {
     let echo = workload == "echo";
     if echo {
         println!("echo: {CLIENTS} clients x {MESSAGES} messages over 127.0.0.1, every echo checked");
-        println!("{:<20}{:>9} {:>5} {:>6} {:>9} {:>9} {:>8}", "", "wall", "±", "×best", "per msg", "peak", "allocs");
+        println!(
+            "{:<20}{:>9} {:>5} {:>6} {:>9} {:>9} {:>8}",
+            "", "wall", "±", "×best", "per msg", "peak", "allocs"
+        );
     } else {
         println!("sleepers: {SLEEPERS} tasks sleep {NAP_MS} ms at once, then all are awaited");
         println!(
@@ -295,9 +306,10 @@ fn print_table(workload: &str, live: &[Who], results: &[Result<Vec<Round>, Strin
                 // the time past the nap (the loop's own work) over the tasks.
                 let per = if echo { wall * 1e6 / n } else { (wall - NAP_MS as f64).max(0.0) * 1e6 / n };
                 let peak = median_spread(&rounds.iter().map(|x| x.peak_kb as f64).collect::<Vec<_>>()).0;
-                let allocs = rounds.first().and_then(|x| x.allocs).map_or("—".to_string(), |a| {
-                    format!("{:.1}", a as f64 / n)
-                });
+                let allocs = rounds
+                    .first()
+                    .and_then(|x| x.allocs)
+                    .map_or("—".to_string(), |a| format!("{:.1}", a as f64 / n));
                 let mark = if spread > corolab::bench::ops::WIDE { "!" } else { " " };
                 println!(
                     "{label}{:>6.0} ms {:>4.0}%{mark}{:>5.2}× {:>9} {:>5.1} MiB {:>8}",

@@ -280,8 +280,12 @@ fn on_one_core<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 fn one_round(runner: &OpRunner, op: &str, plan: &OpPlan) -> Result<f64, OpOutcome> {
     let limits = Limits { time: Duration::from_secs(60), rss_kb: 2 << 20 };
     let command = runner.command(op, Duration::from_millis(plan.target_ms));
-    let run = if op == ONE_CORE { on_one_core(|| child::run(command, limits)) } else { child::run(command, limits) }
-        .map_err(|e| OpOutcome::Failed { reason: format!("could not start: {e}") })?;
+    let run = if op == ONE_CORE {
+        on_one_core(|| child::run(command, limits))
+    } else {
+        child::run(command, limits)
+    }
+    .map_err(|e| OpOutcome::Failed { reason: format!("could not start: {e}") })?;
     let line: Option<OpLine> = run.stdout.lines().rev().find_map(|l| serde_json::from_str(l.trim()).ok());
     match (run.end, line) {
         (End::TimedOut, _) => Err(OpOutcome::Failed { reason: "timed out".into() }),
