@@ -48,7 +48,7 @@ pub async fn serve<L: Loop>(listener: L::Listener, clients: u64) -> io::Result<(
 /// counts the echoes that came back byte for byte.
 pub async fn client<L: Loop>(addr: SocketAddr, client: u64, n: u64) -> io::Result<u64> {
     let mut stream = L::connect(addr).await?;
-    let mut back = vec![0u8; 128];
+    let mut back = [0u8; 128];
     let mut good = 0;
     for seq in 0..n {
         let sent = message(client, seq);
