@@ -6,6 +6,7 @@ Runs with plain python3, no packages needed:  python3 lessons/01-generators/orig
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import peer  # noqa: E402  answers `corolab bench` when it asks (lessons/peer/)
@@ -44,34 +45,65 @@ def averager():
 
 
 # The producer-consumer scenario (corolab run producer-consumer --backend generator).
-def consumer():
+def consumer(say=print):
     r = ''
-    while True:
-        n = yield r
-        if not n:
-            return
-        print('[consumer] consuming %s' % n)
-        r = '200 OK'
+    try:
+        while True:
+            n = yield r
+            if not n:
+                return
+            say('[consumer] consuming %s' % n)
+            r = '200 OK'
+    except GeneratorExit:
+        say('[consumer] closed at its yield (GeneratorExit)')
+        raise
 
 
-def produce(c, n=5):
+def produce(c, n=5, say=print):
     c.send(None)  # prime it: run to the first yield. corolab's first send carries a value instead.
     for i in range(1, n + 1):
-        print('[producer] producing %s' % i)
+        say('[producer] producing %s' % i)
         r = c.send(i)
-        print('[producer] consumer answered %s' % r)
+        say('[producer] consumer answered %s' % r)
     c.close()  # GeneratorExit at the pending yield; corolab's close() unwinds the stack
 
 
+START = time.monotonic()
+
+
+def say(what):
+    print(f"{(time.monotonic() - START) * 1000:6.0f} ms  {what}")
+
+
+def slow_squares(n, cost):
+    """A lazy generator: each value costs `cost` seconds, paid when asked for."""
+    for i in range(1, n + 1):
+        say(f"  body: working {cost * 1000:.0f} ms on {i}")
+        time.sleep(cost)
+        yield i * i
+    say("  body: no more values, it returns")
+
+
 if __name__ == '__main__':
-    print(list(countdown(3)))
+    # `corolab demo 01` tells the same story in Rust, line for line.
+    say("-- lazy: the body runs only when the caller asks for a value")
+    squares = slow_squares(3, 0.1)
+    say("slow_squares(3) made; its body has not started")
+    for square in squares:
+        say(f"caller got {square}")
+    say("-- countdown and fibonacci: one value per next()")
+    say(f"countdown(3) -> {list(countdown(3))}")
     f = fibonacci()
-    print([next(f) for _ in range(10)])
+    say(f"ten fibonacci numbers -> {[next(f) for _ in range(10)]}")
+    say("-- averager: send carries a value in, throw ends it")
     avg = averager()
     next(avg)  # prime: Python needs this, corolab does not
-    print(avg.send(10), avg.send(20), avg.send(30))
+    for x in (10, 20, 30):
+        say(f"send({x}) -> average {avg.send(x):.1f}")
     try:
         avg.throw(Stop())
     except StopIteration as stop:
-        print('summary:', stop.value)
-    produce(consumer())
+        count, average = stop.value
+        say(f"throw(Stop) -> returned: {count} numbers, average {average:.1f}")
+    say("-- producer-consumer: two routines take turns through send")
+    produce(consumer(say), n=3, say=say)

@@ -6,6 +6,7 @@ Then:                        python3 lessons/03-greenlets/original.py
 """
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import peer  # noqa: E402  answers `corolab bench` when it asks (lessons/peer/)
@@ -18,23 +19,36 @@ except ImportError:
     sys.exit("this lesson needs the greenlet package: pip install greenlet")
 
 
+START = time.monotonic()
+
+
+def say(what):
+    print(f"{(time.monotonic() - START) * 1000:6.0f} ms  {what}")
+
+
 def docs_demo():
     """The demo in greenlet's own documentation: prints 12 56 34."""
     out = []
 
     def test1():
         out.append(12)
+        say("test1: 12, switches to gr2")
         gr2.switch()
         out.append(34)
+        say("test1: 34, returns: back to its parent, main")
 
     def test2():
         out.append(56)
+        say("test2: 56, switches to gr1")
         gr1.switch()
         out.append(78)  # never reached
+        say("test2: 78")
 
     gr1 = greenlet(test1)
     gr2 = greenlet(test2)
     gr1.switch()
+    if not gr2.dead:
+        say("main: gr2 still waits in its switch; nobody comes back")
     return out
 
 
@@ -45,14 +59,18 @@ def articles_demo():
 
     def test1():
         out.append(12)
+        say("test1: 12, switches to gr2")
         gr2.switch()
         out.append(34)
+        say("test1: 34, switches to gr2 again")
         gr2.switch()
 
     def test2():
         out.append(56)
+        say("test2: 56, switches to gr1")
         gr1.switch()
         out.append(78)
+        say("test2: 78, returns: back to its parent, main")
 
     gr1 = greenlet(test1)
     gr2 = greenlet(test2)
@@ -70,7 +88,10 @@ def ring(k, laps):
             while True:
                 order.append(i)
                 if len(order) == total:
+                    turn = f"turn {len(order)} of {total}"
+                    say(f"greenlet {i}: {turn}, returns to main")
                     return
+                say(f"greenlet {i}: turn {len(order)}, switches to {(i + 1) % k}")
                 glets[(i + 1) % k].switch()
         return greenlet(run)
 
@@ -89,12 +110,15 @@ def cleanup_on_throw(reason):
 
     def run():
         try:
+            say("g: switches back to main and waits there")
             main.switch()
         except ShuttingDown as e:
+            say("g: ShuttingDown raised in its switch; it cleans up")
             return 'cleaned up after: %s' % e
 
     g = greenlet(run)
     g.switch()
+    say("main: throws ShuttingDown into g")
     return g.throw(ShuttingDown(reason))
 
 
@@ -117,8 +141,12 @@ def pingpong(n=2, say=print):
 
 
 if __name__ == '__main__':
-    print(docs_demo())
-    print(articles_demo())
-    print(ring(3, 2))
-    print(cleanup_on_throw('shutting down'))
-    pingpong()
+    # `corolab demo 03` tells the same story in Rust, line for line.
+    say("-- greenlet's docs demo: gr1 returns after 34, so 78 never prints")
+    say(f"main: {docs_demo()}")
+    say("-- the articles' demo: test1 switches to gr2 twice: 12 56 34 78")
+    say(f"main: {articles_demo()}")
+    say("-- a ring of 3 greenlets, 2 laps: each switches to the next")
+    say(f"main: order {ring(3, 2)}")
+    say("-- throw: the exception is raised where the greenlet waits")
+    say(f"main: g returned: {cleanup_on_throw('shutting down')}")

@@ -3,7 +3,7 @@
 
 Runs with plain python3 (asyncio streams, no packages):
 
-    python3 original.py                 # serve on 127.0.0.1:8080, then crawl it
+    python3 original.py                 # serve on 127.0.0.1:8080, crawl it, narrated
     python3 original.py --serve         # only serve (Ctrl-C to stop); try curl
     python3 original.py --aiohttp       # the same with aiohttp (pip install aiohttp)
     python3 original.py --serve --port 9000
@@ -27,6 +27,14 @@ peer.offer("crawl/asyncio")
 
 PORT = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 8080
 INDEX = b"<!doctype html><h1>corolab</h1><a href='/hello/world'>/hello/{name}</a> <a href='/data'>/data</a>\n"
+START = time.monotonic()
+NARRATE = [False]  # the first crawl tells what happens, page by page
+
+
+def say(what):
+    print(f"{(time.monotonic() - START) * 1000:6.0f} ms  {what}")
+
+
 DATA = json.dumps({"service": "corolab", "models": ["generator", "greenlet", "gevent", "aio", "threads"]}).encode()
 
 
@@ -67,6 +75,10 @@ async def handle(reader, writer):
             headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:] if l)}
             await reader.readexactly(int(headers.get("content-length", "0")))
             status, ctype, body, delay = route(method, target)
+            if NARRATE[0] and target.startswith("/hello/"):
+                name = unquote(target.partition("?")[0][7:])
+                sleeps = f"its handler sleeps {delay * 1000:.0f} ms"
+                say(f"server: {name} asked for; {sleeps}")
             if delay:
                 await asyncio.sleep(delay)  # the coroutine waits; the loop serves others
             close = headers.get("connection", "").lower() == "close" or version == "HTTP/1.0"
@@ -95,15 +107,23 @@ async def fetch(conn, target):
 
 
 async def crawl(port, n=20, delay_ms=200, concurrency=10):
-    """Fetch n slow pages, at most `concurrency` at once, and check each."""
+    """Fetch n slow pages, at most `concurrency` at once, and check each;
+    returns how long it took, in seconds."""
     limit = asyncio.Semaphore(concurrency)
     idle = []  # keep-alive connections not in use: at most `concurrency` are ever opened
+    in_flight = [0]
 
     async def one(i):
         async with limit:
+            in_flight[0] += 1
+            if NARRATE[0]:
+                say(f"page {i}: fetching ({in_flight[0]} in flight)")
             conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
             status, body = await fetch(conn, f"/hello/page%20{i}?delay_ms={delay_ms}")
             idle.append(conn)
+            in_flight[0] -= 1
+            if NARRATE[0]:
+                say(f"page {i}: {status} '{body.decode().strip()}'")
             assert (status, body) == (200, f"Hello, page {i}!\n".encode()), (i, status, body)
             return i
 
@@ -114,16 +134,27 @@ async def crawl(port, n=20, delay_ms=200, concurrency=10):
     for _, writer in idle:
         writer.close()
     await asyncio.sleep(0.1)  # let the server's handlers see the clients hang up
-    print(f"crawl: {n} pages of {delay_ms} ms, {concurrency} in flight: {took * 1000:.0f} ms, {n / took:.1f} pages/s")
+    return took
 
 
 async def main_streams(serve_only):
     server = await asyncio.start_server(handle, "127.0.0.1", PORT)
-    print(f"serving on http://127.0.0.1:{PORT}/ (try: curl -v http://127.0.0.1:{PORT}/hello/world)")
-    async with server:
-        if serve_only:
+    if serve_only:
+        url = f"http://127.0.0.1:{PORT}/"
+        print(f"serving on {url} (try: curl -v {url}hello/world)")
+        async with server:
             await server.serve_forever()
-        await crawl(PORT)
+    # `corolab demo 12` tells the same story in Rust, line for line.
+    say(f"-- serving on http://127.0.0.1:{PORT}/: a task per connection")
+    async with server:
+        say("-- crawl: 6 pages of 200 ms, at most 3 in flight")
+        NARRATE[0] = True
+        took = await crawl(PORT, n=6, delay_ms=200, concurrency=3)
+        NARRATE[0] = False
+        say(f"-- crawl: 6 pages in {took * 1000:.0f} ms (one at a time: 1200 ms)")
+        took = await crawl(PORT)
+        rate = f"{took * 1000:.0f} ms, {20 / took:.0f} pages/s"
+        say(f"-- crawl: 20 pages of 200 ms, 10 in flight: {rate}")
 
 
 def main_aiohttp(serve_only):

@@ -9,10 +9,16 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+#[path = "../../lessons/01-generators/demo.rs"]
+mod lesson01;
+#[path = "../../lessons/03-greenlets/demo.rs"]
+mod lesson03;
 #[path = "../../lessons/04-select-and-callbacks/demo.rs"]
 mod lesson04;
 #[path = "../../lessons/05-gevent/demo.rs"]
 mod lesson05;
+#[path = "../../lessons/06-echo-server/demo.rs"]
+mod lesson06;
 #[path = "../../lessons/07-asyncio-basics/demo.rs"]
 mod lesson07;
 #[path = "../../lessons/09-cancel-and-timeouts/demo.rs"]
@@ -21,17 +27,23 @@ mod lesson09;
 mod lesson10;
 #[path = "../../lessons/11-async-iterators-and-resources/demo.rs"]
 mod lesson11;
+#[path = "../../lessons/12-web-server-and-crawler/demo.rs"]
+mod lesson12;
 #[path = "../../lessons/13-real-clients/demo.rs"]
 mod lesson13;
 
 /// The lessons that have a Rust demo, and how to run each.
 const DEMOS: &[(u32, fn())] = &[
+    (1, lesson01::main),
+    (3, lesson03::main),
     (4, lesson04::main),
     (5, lesson05::main),
+    (6, lesson06::main),
     (7, lesson07::main),
     (9, lesson09::main),
     (10, lesson10::main),
     (11, lesson11::main),
+    (12, lesson12::main),
     (13, lesson13::main),
 ];
 
