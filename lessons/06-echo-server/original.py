@@ -125,8 +125,9 @@ def demo_threads():
 
     acceptor = threading.Thread(target=accept_loop)
     acceptor.start()
+    connect = socket.create_connection
     clients = [
-        threading.Thread(target=talk, args=(i, port, socket.create_connection, time.sleep))
+        threading.Thread(target=talk, args=(i, port, connect, time.sleep))
         for i in range(CLIENTS)
     ]
     for th in clients:
