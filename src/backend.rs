@@ -15,6 +15,8 @@ pub enum Backend {
     /// No concurrency at all: one thing after another (the baseline that
     /// shows what concurrency buys).
     Sequential,
+    /// A process per connection (`fork`): the oldest server model.
+    Fork,
     /// OS threads and crossbeam channels: the baseline every model is
     /// compared with.
     Threads,
@@ -39,6 +41,7 @@ impl Backend {
     /// Every backend, in the order tables list them.
     pub const ALL: &'static [Backend] = &[
         Backend::Sequential,
+        Backend::Fork,
         Backend::Threads,
         Backend::Generator,
         Backend::Genloop,
@@ -53,6 +56,7 @@ impl Backend {
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sequential => "sequential",
+            Backend::Fork => "fork",
             Backend::Threads => "threads",
             Backend::Generator => "generator",
             Backend::Genloop => "genloop",

@@ -15,6 +15,7 @@
 //! | callbacks: an event loop with no coroutines | `callbacks` | `reactor::selectors` + timers |
 //! | coroutine stacks: a per-thread pool, overflow reports | `stack` | corosensei `DefaultStack`, a `SIGSEGV` handler |
 //! | OS threads | [`scenarios`] (`threads` backend) | std threads + crossbeam-channel |
+//! | a process per connection | `server::fork` (`fork` backend) | fork(2), waitpid(2), signals |
 //!
 //! Start reading at [`scenarios`], which shows the same work on every
 //! model, and [`trace`], which draws who ran when. [`reactor`] is the epoll
@@ -47,7 +48,8 @@
 //!   memory ([`measure`]), the terminal's width ([`term`]), the IO-free
 //!   buffer behind every stream reader ([`streambuf`]);
 //! - models are the concurrency models; `gevent` is built on `greenlet`,
-//!   as Python's is, and `threads` is std itself;
+//!   as Python's is, and `threads` is std itself (`fork`, a process per
+//!   connection, is a server backend only, in `server`);
 //! - servers serve real clients on any model; a scenario may start a
 //!   server (`crawl` does), a server never runs a scenario;
 //! - scenarios run the lessons' workloads on every model and check them;

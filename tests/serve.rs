@@ -118,6 +118,11 @@ fn echoes_and_survives_bad_clients(backend: &str) {
 }
 
 #[test]
+fn fork_server_echoes_survives_bad_clients_and_stops_on_sigint() {
+    echoes_and_survives_bad_clients("fork");
+}
+
+#[test]
 fn threads_server_echoes_survives_bad_clients_and_stops_on_sigint() {
     echoes_and_survives_bad_clients("threads");
 }

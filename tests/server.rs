@@ -25,6 +25,7 @@ fn spawn_panicky(backend: Backend) -> ServerHandle {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
     let config = ServerConfig::default();
     match backend {
+        Backend::Fork => server::fork::spawn(addr, config, &PANICKY, panicking),
         Backend::Threads => server::threads::spawn(addr, config, &PANICKY, panicking),
         Backend::Gevent => server::gevent::spawn(addr, config, &PANICKY, panicking),
         Backend::May => server::may::spawn(addr, config, &PANICKY, panicking),
@@ -69,7 +70,7 @@ fn poke(backend: Backend, server: &ServerHandle) {
 #[test]
 fn a_panicking_handler_still_unregisters_and_closes_its_connection() {
     let _alone = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    for backend in [Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio] {
+    for backend in [Backend::Fork, Backend::Threads, Backend::Gevent, Backend::May, Backend::Aio] {
         let server = spawn_panicky(backend);
         poke(backend, &server); // warm-up: what a backend makes lazily exists
         until_closed(backend, &server);

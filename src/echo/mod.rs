@@ -2,8 +2,8 @@
 //!
 //! The protocol is one loop, [`serve_connection`]: read what is there,
 //! write it back, until the client closes its side. It is written once for
-//! blocking `Read + Write` streams (threads, gevent and may run it as it
-//! is) and once with `.await` in [`aio`]. Everything else, accepting,
+//! blocking `Read + Write` streams (fork, threads, gevent and may run it
+//! as it is) and once with `.await` in [`aio`]. Everything else, accepting,
 //! counting, the stall timeouts, stopping, is the shared
 //! [`crate::server`] lifecycle: [`spawn`] hands the handler to the
 //! backend's accept loop.
@@ -36,8 +36,15 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 
 /// The backends that have an echo server, in table order.
-pub const BACKENDS: &[Backend] =
-    &[Backend::Threads, Backend::Genloop, Backend::Callbacks, Backend::Gevent, Backend::May, Backend::Aio];
+pub const BACKENDS: &[Backend] = &[
+    Backend::Fork,
+    Backend::Threads,
+    Backend::Genloop,
+    Backend::Callbacks,
+    Backend::Gevent,
+    Backend::May,
+    Backend::Aio,
+];
 
 /// Echo as the lifecycle sees it: a stop shuts both directions down (a
 /// handler parked in `read` sees end of stream, one parked in `write` an
@@ -48,6 +55,7 @@ pub static ECHO: Protocol = Protocol { name: "echo", on_stop: Shutdown::Both, bu
 /// free port; [`ServerHandle::addr`] says which).
 pub fn spawn(backend: Backend, addr: SocketAddr, config: ServerConfig) -> io::Result<ServerHandle> {
     match backend {
+        Backend::Fork => server::fork::spawn(addr, config, &ECHO, serve),
         Backend::Threads => server::threads::spawn(addr, config, &ECHO, serve),
         Backend::Gevent => server::gevent::spawn(addr, config, &ECHO, serve),
         Backend::May => server::may::spawn(addr, config, &ECHO, serve),

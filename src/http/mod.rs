@@ -18,6 +18,7 @@
 //! | [`client`] | a keep-alive GET client (blocking), and the response parser an async client reuses |
 //! | [`error`] | what can be wrong with a request, and the status each answer gets |
 //! | [`server`] | `spawn(backend, addr, config)`, and HTTP as the shared [`crate::server`] lifecycle sees it |
+//! | [`fork`] | the process-per-connection server |
 //! | [`threads`] | the thread-per-connection server |
 //! | [`wget`] | the articles' "wget": headers read line by line over aio streams |
 //! | [`gevent`] | a greenlet per connection on one thread's hub |
@@ -25,7 +26,7 @@
 //! | [`aio`] | a task per connection on an aio event loop, and an async client |
 //! | [`callbacks`] | a connection's state carried between readiness and timer callbacks |
 //!
-//! The four backend files are each a `spawn` that hands
+//! The five backend files are each a `spawn` that hands
 //! [`serve_connection`] (or its async twin) to that backend's accept loop
 //! in [`crate::server`], which every server shares: accepting, the stall
 //! timeouts, the connection registry, stopping and the summary live there.
@@ -80,6 +81,7 @@ pub mod callbacks;
 pub mod client;
 pub mod conn;
 pub mod error;
+pub mod fork;
 pub mod gevent;
 pub mod may;
 pub mod request;

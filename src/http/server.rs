@@ -2,7 +2,7 @@
 //! lifecycle, with [`serve_connection`](super::serve_connection) as the
 //! handler.
 //!
-//! Each backend's file (`threads`, `gevent`, `may`, `aio`) is a `spawn`
+//! Each backend's file (`fork`, `threads`, `gevent`, `may`, `aio`) is a `spawn`
 //! that hands its accept loop in [`crate::server`] the HTTP handler with
 //! the backend's sleep; [`spawn`] here picks one by [`Backend`].
 #![forbid(unsafe_code)]
@@ -16,7 +16,7 @@ pub use crate::server::{ServerConfig, ServerHandle, ServerState, Summary};
 
 /// The backends that have an HTTP server, in table order.
 pub const BACKENDS: &[Backend] =
-    &[Backend::Threads, Backend::Callbacks, Backend::Gevent, Backend::May, Backend::Aio];
+    &[Backend::Fork, Backend::Threads, Backend::Callbacks, Backend::Gevent, Backend::May, Backend::Aio];
 
 /// HTTP as the lifecycle sees it: a stop shuts reads down, so a request in
 /// progress is still answered; a connection past the cap gets a 503.
@@ -33,6 +33,7 @@ Connection: close\r\n\r\n503 Service Unavailable\n";
 /// free port; [`ServerHandle::addr`] says which).
 pub fn spawn(backend: Backend, addr: SocketAddr, config: ServerConfig) -> io::Result<ServerHandle> {
     match backend {
+        Backend::Fork => super::fork::spawn(addr, config),
         Backend::Threads => super::threads::spawn(addr, config),
         Backend::Gevent => super::gevent::spawn(addr, config),
         Backend::May => super::may::spawn(addr, config),

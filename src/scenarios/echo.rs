@@ -52,6 +52,7 @@ fn run(backend: Backend, config: &Config) -> Result<Outcome, ScenarioError> {
     let n = config.n.unwrap_or(SCENARIO.default_n);
     let clients = config.clients.unwrap_or(DEFAULT_CLIENTS);
     let results = match backend {
+        Backend::Fork => fork(clients, n, config)?,
         Backend::Threads => threads(clients, n, config)?,
         Backend::Gevent => gevent(clients, n, config)?,
         Backend::May => may(clients, n, config)?,
@@ -175,6 +176,37 @@ fn threads(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, S
     Ok(results)
 }
 // ANCHOR_END: threads
+
+// ANCHOR: fork
+/// fork: the fork accept loop on a thread of its own, a process per
+/// connection, and a thread per client. Each connection's child is a copy
+/// of this whole process that runs only the echo loop.
+fn fork(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, ScenarioError> {
+    let cap = crate::stack::limits::thread_limit() as u64;
+    if clients > cap {
+        return Err(ScenarioError::Failed(format!(
+            "{clients} clients need {clients} threads (one per client); vm.max_map_count allows about {cap}"
+        )));
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    config.say(format_args!("[server] listening on {addr}, a process per connection"));
+    let state = state(addr);
+    let results = std::thread::scope(|s| {
+        let server = s.spawn(|| server::fork::serve(listener, &state, echo::serve));
+        let clients: Vec<_> = (0..clients)
+            .map(|c| s.spawn(move || client(c, n, config, true, || std::net::TcpStream::connect(addr))))
+            .collect();
+        let results: Vec<ClientResult> =
+            clients.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("client panicked".into()))).collect();
+        state.stop();
+        let _ = server.join();
+        results
+    });
+    say_served(config, &state);
+    Ok(results)
+}
+// ANCHOR_END: fork
 
 // ANCHOR: gevent
 /// gevent: one thread, one hub: the gevent accept loop in one greenlet, a

@@ -9,7 +9,8 @@
 //! - a **per-backend accept loop**, the concurrency model: [`threads`] (a
 //!   thread per connection), [`gevent`] (a greenlet per connection on one
 //!   hub), [`may`] (a coroutine per connection on all cores), [`aio`] (a
-//!   task per connection on one event loop). Each takes any handler;
+//!   task per connection on one event loop), [`fork`] (a process per
+//!   connection). Each takes any handler;
 //! - the **lifecycle** in between, the same for all: [`ServerState`] (the
 //!   stop flag, the counters, the registry of open connections and the
 //!   knobs), [`Open`] (a connection's registration, removed when it drops,
@@ -54,15 +55,17 @@
 //! servers (mini-redis) wait on a channel that closes when the last
 //! connection drops. Polling is one line on every backend, a channel would
 //! be a different wait on each.
-#![deny(unsafe_code)] // every file forbids it but fd.rs, the fenced descriptor calls
+#![deny(unsafe_code)] // every file forbids it but fd.rs and process.rs, the fenced calls
 
 pub mod aio;
 pub mod callbacks;
 mod config;
 mod fd;
+pub mod fork;
 pub mod gevent;
 mod handle;
 pub mod may;
+mod process;
 mod state;
 pub mod threads;
 

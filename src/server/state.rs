@@ -43,14 +43,15 @@ pub struct ServerState {
     refused: AtomicU64,
     left_open: AtomicU64,
     open_at_stop: AtomicU64,
-    /// The open connections: id to descriptor number.
+    /// The open connections: id to descriptor number (`None`: served by
+    /// another process, out of this one's reach).
     ///
     /// # Invariant
     ///
     /// Every descriptor in here is open and is the connection its id
     /// names: [`Open`] removes its entry (under this lock) before its
     /// stream, and so the descriptor, is dropped.
-    open: Mutex<HashMap<u64, RawFd>>,
+    open: Mutex<HashMap<u64, Option<RawFd>>>,
 }
 
 impl ServerState {
@@ -91,10 +92,21 @@ impl ServerState {
     /// guard drops, on whatever path (a return, an error, a panic).
     pub fn register<S: AsRawFd>(self: &Arc<Self>, stream: S) -> Open<S> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(id, stream.as_raw_fd());
+        self.lock().insert(id, Some(stream.as_raw_fd()));
         Open { state: Arc::clone(self), id, stream }
     }
     // ANCHOR_END: register
+
+    /// Registers a connection that another process serves (the fork
+    /// backend's children): counted open until the guard drops, like any
+    /// other, but [`shut_down_all`](Self::shut_down_all) has no descriptor
+    /// of it to shut down; the accept loop that forked the process stops
+    /// it instead.
+    pub fn register_elsewhere(self: &Arc<Self>) -> Open<()> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.lock().insert(id, None);
+        Open { state: Arc::clone(self), id, stream: () }
+    }
 
     /// Whether the server is serving as many connections as it may; the
     /// accept loop then turns new ones away ([`refuse`](Self::refuse)).
@@ -123,7 +135,7 @@ impl ServerState {
     /// many were open.
     pub fn shut_down_all(&self) -> usize {
         let open = self.lock();
-        for &fd in open.values() {
+        for &fd in open.values().flatten() {
             // A connection that is closing may already be shut down: fine.
             let _ = super::fd::shutdown(fd, self.protocol.on_stop);
         }
@@ -214,7 +226,7 @@ impl ServerState {
         self.open_at_stop.load(Ordering::Acquire)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, RawFd>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Option<RawFd>>> {
         // The map is consistent after any panic (one insert or remove).
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
