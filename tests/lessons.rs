@@ -237,3 +237,25 @@ fn demos_narrate_with_timestamps_section_by_section_as_the_python_does() {
         }
     }
 }
+
+/// One way to type commands (the README: `cargo install --path .`, then
+/// `corolab …`): no lesson page, hint or exercise says `cargo run -- …`
+/// for a corolab command. (`cargo run -p corolab-benches …` is another
+/// program, and stays.)
+#[test]
+fn lessons_type_commands_one_way() {
+    let mut found = Vec::new();
+    for lesson in all() {
+        for file in ["lesson.md", "hints.md", "exercise.rs", "solution.rs"] {
+            let text = std::fs::read_to_string(lesson.dir.join(file)).unwrap_or_default();
+            let flat = text.replace("--\n", "-- ");
+            for (at, _) in flat.match_indices("cargo run") {
+                let rest = &flat[at..];
+                if !rest.contains("corolab-benches") || rest.find("corolab-benches") > rest.find('\n') {
+                    found.push(format!("{}/{file}: {}", lesson.slug, rest.lines().next().unwrap_or("")));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "type `corolab …`, not `cargo run -- …`:\n{}", found.join("\n"));
+}

@@ -1,5 +1,5 @@
 //! Lesson 03: greenlets. Fill in the three TODOs, then run
-//! `cargo run -- check 03` until it says the lesson is solved.
+//! `corolab check 03` until it says the lesson is solved.
 //!
 //! Reminders: `Greenlet::new(f)` makes a greenlet whose parent is the
 //! current one; `g.switch(Box::new(x))` runs `g` until someone switches
