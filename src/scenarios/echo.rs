@@ -144,6 +144,30 @@ fn say_served(config: &Config, state: &ServerState) {
     config.say(format_args!("[server] served {} connections, {} bytes", state.connections(), state.bytes()));
 }
 
+/// A thread per client against a blocking accept loop (`serve`, run on a
+/// thread of its own), then the server stopped: what the threads and fork
+/// arms share; they differ only in the accept loop.
+fn thread_clients<R: Send>(
+    addr: SocketAddr,
+    state: &ServerState,
+    serve: impl FnOnce() -> R + Send,
+    clients: u64,
+    n: u64,
+    config: &Config,
+) -> Vec<ClientResult> {
+    std::thread::scope(|s| {
+        let server = s.spawn(serve);
+        let clients: Vec<_> = (0..clients)
+            .map(|c| s.spawn(move || client(c, n, config, true, || std::net::TcpStream::connect(addr))))
+            .collect();
+        let results: Vec<ClientResult> =
+            clients.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("client panicked".into()))).collect();
+        state.stop();
+        let _ = server.join();
+        results
+    })
+}
+
 // ANCHOR: threads
 /// OS threads: the threads accept loop on a thread of its own, a thread
 /// per connection, and a thread per client.
@@ -161,17 +185,14 @@ fn threads(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, S
     let addr = listener.local_addr()?;
     config.say(format_args!("[server] listening on {addr}, a thread per connection"));
     let state = state(addr);
-    let results = std::thread::scope(|s| {
-        let server = s.spawn(|| server::threads::serve(listener, &state, echo::serve));
-        let clients: Vec<_> = (0..clients)
-            .map(|c| s.spawn(move || client(c, n, config, true, || std::net::TcpStream::connect(addr))))
-            .collect();
-        let results: Vec<ClientResult> =
-            clients.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("client panicked".into()))).collect();
-        state.stop();
-        let _ = server.join();
-        results
-    });
+    let results = thread_clients(
+        addr,
+        &state,
+        || server::threads::serve(listener, &state, echo::serve),
+        clients,
+        n,
+        config,
+    );
     say_served(config, &state);
     Ok(results)
 }
@@ -192,17 +213,14 @@ fn fork(clients: u64, n: u64, config: &Config) -> Result<Vec<ClientResult>, Scen
     let addr = listener.local_addr()?;
     config.say(format_args!("[server] listening on {addr}, a process per connection"));
     let state = state(addr);
-    let results = std::thread::scope(|s| {
-        let server = s.spawn(|| server::fork::serve(listener, &state, echo::serve));
-        let clients: Vec<_> = (0..clients)
-            .map(|c| s.spawn(move || client(c, n, config, true, || std::net::TcpStream::connect(addr))))
-            .collect();
-        let results: Vec<ClientResult> =
-            clients.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("client panicked".into()))).collect();
-        state.stop();
-        let _ = server.join();
-        results
-    });
+    let results = thread_clients(
+        addr,
+        &state,
+        || server::fork::serve(listener, &state, echo::serve),
+        clients,
+        n,
+        config,
+    );
     say_served(config, &state);
     Ok(results)
 }
